@@ -1,0 +1,2 @@
+export * from './port.js';
+export { inprocBus } from './inproc-bus.js';

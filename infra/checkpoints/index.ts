@@ -1,0 +1,2 @@
+export type { CheckpointStore } from './port.js';
+export { sqliteCheckpoints, memoryCheckpoints } from './sqlite-checkpoints.js';

@@ -1,0 +1,84 @@
+/** One event as a command handler hands it to the store. `id` makes the append idempotent. */
+export interface NewEvent {
+  id: string;
+  type: string;
+  data: unknown;
+  metadata?: Record<string, unknown>;
+}
+
+/** One event as the store keeps it. `revision` counts from 0 within its stream; `position` from 1 across all streams. */
+export interface StoredEvent {
+  id: string;
+  stream: string;
+  revision: number;
+  position: number;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  recordedAt: number;
+}
+
+/**
+ * What the caller believes the stream's last revision is:
+ * a number (the stream's last revision), `no_stream`, `stream_exists`, or `any` (no check).
+ */
+export type ExpectedRevision = number | 'any' | 'no_stream' | 'stream_exists';
+
+export interface AppendResult {
+  /** Revision of the last event of this append. */
+  lastRevision: number;
+  /** Global position of the last event of this append. */
+  position: number;
+  /** The events' ids were already in the store: nothing was appended, the first result is returned. */
+  duplicate: boolean;
+}
+
+export interface ReadStreamOptions {
+  fromRevision?: number;
+  limit?: number;
+  /** Only events of these types (revisions keep their gaps). */
+  types?: readonly string[];
+}
+
+export interface Subscription {
+  close(): void;
+  /** Resolves when the subscription stops (closed or handler failed). */
+  readonly done: Promise<void>;
+}
+
+export interface SubscribeOptions {
+  batchSize?: number;
+  /** Poll interval when the adapter has no push notification (ms). */
+  pollMs?: number;
+}
+
+export interface EventStore {
+  readonly kind: string;
+  append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+  /** Events with position strictly greater than `afterPosition`, in position order. */
+  readAll(afterPosition: number, limit: number): Promise<StoredEvent[]>;
+  /** Catch up from `afterPosition`, then follow live appends. The handler is awaited, one batch at a time. */
+  subscribeToAll(afterPosition: number, handler: (events: StoredEvent[]) => Promise<void> | void, options?: SubscribeOptions): Subscription;
+  headPosition(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  readonly code = 'WRONG_EXPECTED_REVISION';
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number | 'no_stream',
+  ) {
+    super(`stream ${stream}: expected revision ${String(expected)}, actual ${String(actual)}`);
+  }
+}
+
+/** The check every adapter applies; `actual` is the stream's last revision, or -1 when it does not exist. */
+export function revisionMatches(expected: ExpectedRevision, actual: number): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no_stream') return actual === -1;
+  if (expected === 'stream_exists') return actual >= 0;
+  return expected === actual;
+}

@@ -1,0 +1,37 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { eventStoreContract } from '../contract.js';
+import { sqliteEventStore } from './sqlite-event-store.js';
+
+const tempFile = () => join(mkdtempSync(join(tmpdir(), 'parley-es-')), 'events.db');
+
+eventStoreContract('sqlite', async () => sqliteEventStore({ file: tempFile() }));
+
+describe('sqlite event store', () => {
+  it('keeps what it acknowledged across a reopen of the file', async () => {
+    const file = tempFile();
+    const first = sqliteEventStore({ file });
+    const ack = await first.append('room-1', [{ id: randomUUID(), type: 'RoomCreated', data: { name: 'x' } }], 'no_stream');
+    await first.close();
+    const second = sqliteEventStore({ file });
+    expect(await second.headPosition()).toBe(ack.position);
+    expect((await second.readStream('room-1')).map((e) => e.type)).toEqual(['RoomCreated']);
+    await second.close();
+  });
+
+  it('commits appends of one tick together (group commit) without mixing their outcomes', async () => {
+    const store = sqliteEventStore({ file: tempFile() });
+    await store.append('s', [{ id: randomUUID(), type: 'A', data: {} }], 'no_stream');
+    const results = await Promise.allSettled([
+      store.append('s', [{ id: randomUUID(), type: 'B', data: {} }], 0),
+      store.append('s', [{ id: randomUUID(), type: 'C', data: {} }], 0),
+      store.append('t', [{ id: randomUUID(), type: 'D', data: {} }], 'no_stream'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.readStream('s')).map((e) => e.type)).toEqual(['A', 'B']);
+    await store.close();
+  });
+});

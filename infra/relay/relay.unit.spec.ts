@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { inprocBus } from '../bus/inproc-bus.js';
+import { memoryCheckpoints } from '../checkpoints/index.js';
+import type { StoredEvent } from '../event-store/port.js';
+import { sqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
+import { startRelay } from './relay.js';
+
+const until = async (check: () => boolean, ms = 3000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('relay', () => {
+  it('publishes the whole log in order, then live appends, and resumes from its checkpoint', async () => {
+    const store = sqliteEventStore({ file: ':memory:' });
+    const bus = inprocBus();
+    const checkpoints = memoryCheckpoints();
+    const seen: StoredEvent[] = [];
+    await bus.subscribe({ group: 'test' }, (batch) => {
+      seen.push(...batch);
+    });
+    for (let i = 0; i < 5; i++) await store.append(`room-${i % 2}`, [{ id: randomUUID(), type: 'E', data: { i } }], 'any');
+
+    const relay = await startRelay({ store, bus, checkpoints, pollMs: 10 });
+    await until(() => seen.length === 5);
+    await store.append('room-0', [{ id: randomUUID(), type: 'E', data: { i: 5 } }], 'any');
+    await until(() => seen.length === 6);
+    await relay.stop();
+    expect(await checkpoints.load('relay')).toBe(6);
+
+    await store.append('room-1', [{ id: randomUUID(), type: 'E', data: { i: 6 } }], 'any');
+    const again = await startRelay({ store, bus, checkpoints, pollMs: 10 });
+    await until(() => seen.length === 7);
+    await again.stop();
+    expect(seen.map((e) => (e.data as { i: number }).i)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(seen.map((e) => e.position)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    await store.close();
+  });
+});
