@@ -1,0 +1,44 @@
+import type { Actor, RoomState } from '@parley/domain/rooms';
+import { apiKeyMatches, bearerToken, type TokenService } from '@parley/infra/auth';
+import { refuse, type Refusal } from './outcome.js';
+
+/** Who sent a request, as far as its Bearer credential says. */
+export type Caller =
+  | { kind: 'anonymous' }
+  | { kind: 'identity'; userId: string }
+  | { kind: 'room'; userId: string; room: string; name: string; roles: string[] }
+  | { kind: 'api_key'; key: string }
+  | { kind: 'invalid'; reason: 'expired' | 'invalid' };
+
+export async function identifyCaller(tokens: TokenService, authorization: string | undefined): Promise<Caller> {
+  if (authorization === undefined || authorization === '') return { kind: 'anonymous' };
+  const token = bearerToken(authorization);
+  if (!token) return { kind: 'invalid', reason: 'invalid' };
+  if (token.startsWith('sk_live_')) return { kind: 'api_key', key: token };
+  const identity = await tokens.verifyIdentity(token);
+  if (identity.ok) return { kind: 'identity', userId: identity.claims.sub };
+  const room = await tokens.verifyRoomToken(token);
+  if (room.ok) return { kind: 'room', userId: room.claims.sub, room: room.claims.room, name: room.claims.name, roles: room.claims.roles };
+  return { kind: 'invalid', reason: identity.reason === 'expired' || room.reason === 'expired' ? 'expired' : 'invalid' };
+}
+
+export const callerKey = (caller: Caller, ip: string): string =>
+  caller.kind === 'identity' || caller.kind === 'room' ? `u:${caller.userId}` : caller.kind === 'api_key' ? `k:${caller.key.slice(0, 20)}` : `ip:${ip}`;
+
+/** The caller as an actor on one room, or why it may not act there at all. */
+export function actorOn(state: RoomState, caller: Caller): Actor | Refusal {
+  switch (caller.kind) {
+    case 'anonymous':
+      return refuse('unauthenticated', 'Missing token');
+    case 'invalid':
+      return refuse('unauthenticated', caller.reason === 'expired' ? 'Token expired' : 'Invalid token');
+    case 'identity':
+      return { userId: caller.userId, roomRoles: [] };
+    case 'room':
+      if (caller.room !== state.roomId) return refuse('forbidden', 'Token is for another room');
+      return { userId: caller.userId, roomRoles: caller.roles };
+    case 'api_key':
+      if (!apiKeyMatches(caller.key, state.apiKeyHash)) return refuse('unauthenticated', 'Invalid API key');
+      return { userId: null, roomRoles: [], apiKey: true };
+  }
+}

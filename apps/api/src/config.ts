@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+const list = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    );
+
+/** The environment, validated once at start-up. Names are stable (see DESIGN.md, Conventions). */
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  PARLEY_DATA_DIR: z.string().default('./data'),
+  PARLEY_PROFILE: z.enum(['embedded', 'cluster']).default('embedded'),
+  /** Identities (`provider:id`) and account usernames that are admins. */
+  PARLEY_ADMINS: list('ryo'),
+  /** HS256 key for Parley-issued JWTs (≥ 32 bytes). Embedded: generated once and kept in the data dir. */
+  PARLEY_JWT_SECRET: z.string().min(32).optional(),
+  PARLEY_EVENT_STORE: z.enum(['sqlite', 'postgres', 'eventstoredb']).optional(),
+  PARLEY_BUS: z.enum(['inproc', 'kafka']).optional(),
+  DATABASE_URL: z.string().optional(),
+  EVENTSTORE_URL: z.string().optional(),
+  KAFKA_BROKERS: list('127.0.0.1:59092'),
+  CLICKHOUSE_URL: z.string().optional(),
+  PARLEY_NODE_ID: z.string().default(`node-${process.pid}`),
+  /** Requests per minute per caller (token subject, else IP) on the stream-rooms REST surface. */
+  PARLEY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Requests per minute per IP on unauthenticated reads (`GET /rooms/:room/public`). */
+  PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,134 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { TokenService } from '@parley/infra/auth';
+import { inprocBus, type Bus } from '@parley/infra/bus';
+import { sqliteCheckpoints } from '@parley/infra/checkpoints';
+import { sqliteEventStore, type EventStore } from '@parley/infra/event-store';
+import { createHttpServer, type HttpServer } from '@parley/infra/http';
+import { createLogger, MetricsRegistry, type Logger } from '@parley/infra/observability';
+import { startRelay, type Relay } from '@parley/infra/relay';
+import { auditLogProjection, roomDirectoryProjection, sqliteProjector, timelineProjection, type SqliteProjector } from '@parley/projections';
+import { RoomService } from './application/room-service.js';
+import type { Config } from './config.js';
+import type { ApiContext } from './context.js';
+import { docsPage } from './openapi/docs-page.js';
+import { openApiDocument } from './openapi/document.js';
+import { instrumentedStore } from './ops/instrumented-store.js';
+import { mountOps } from './ops/routes.js';
+import { idSecretFrom, serverSecret } from './secrets.js';
+import { mountOperations, type Operation } from './surfaces/shared/operation.js';
+import { streamRoomsOperations } from './surfaces/stream-rooms/operations.js';
+import { trpcHandler } from './trpc/http.js';
+
+export const VERSION = '0.1.0';
+
+export interface Parley {
+  port: number;
+  ctx: ApiContext;
+  http: HttpServer;
+  relay: Relay;
+  openapi: object;
+  stop(): Promise<void>;
+}
+
+export interface ParleyOverrides {
+  logger?: Logger;
+  now?: () => number;
+  store?: EventStore;
+  bus?: Bus;
+}
+
+/** The embedded profile: store, relay, bus, projector and every surface in one process. */
+export async function startParley(config: Config, overrides: ParleyOverrides = {}): Promise<Parley> {
+  const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const metrics = new MetricsRegistry();
+  mkdirSync(config.PARLEY_DATA_DIR, { recursive: true });
+  const secret = serverSecret(config);
+  const now = overrides.now ?? Date.now;
+
+  const store = instrumentedStore(overrides.store ?? sqliteEventStore({ file: join(config.PARLEY_DATA_DIR, 'events.db') }), metrics);
+  const bus = overrides.bus ?? inprocBus();
+  const checkpoints = sqliteCheckpoints(join(config.PARLEY_DATA_DIR, 'checkpoints.db'));
+
+  const readDb = new Database(join(config.PARLEY_DATA_DIR, 'read-models.db'));
+  readDb.pragma('journal_mode = WAL');
+  readDb.pragma('synchronous = NORMAL');
+  const projector: SqliteProjector = sqliteProjector({ db: readDb, projections: [roomDirectoryProjection, auditLogProjection, timelineProjection()] });
+  await projector.catchUp((after, limit) => store.readAll(after, limit));
+
+  const rooms = new RoomService(store);
+  const ctx: ApiContext = {
+    config,
+    logger,
+    metrics,
+    store,
+    bus,
+    rooms,
+    tokens: new TokenService(secret, now),
+    idSecret: idSecretFrom(secret),
+    readModels: { db: readDb, projector },
+    online: () => 0,
+    now,
+    isAdmin: (identity) => config.PARLEY_ADMINS.includes(identity),
+  };
+
+  const projectorSub = await bus.subscribe({ group: 'projector' }, (batch) => {
+    projector.applyBatch(batch);
+  });
+  const roomsSub = await bus.subscribe({ group: `api-${config.PARLEY_NODE_ID}` }, (batch) => rooms.observe(batch));
+  const relay = await startRelay({ store, bus, checkpoints });
+  relay.done.catch((error) => logger.fatal({ err: error }, 'relay stopped'));
+
+  const http = createHttpServer({ logger, metrics });
+  const operations: Operation[] = [...streamRoomsOperations(ctx)];
+  mountOperations(http, operations);
+  const trpc = trpcHandler(ctx);
+  http.route('any', '/trpc/*', trpc, { name: 'trpc', maxBody: 256 * 1024 });
+  const openapi = openApiDocument(operations, { version: VERSION });
+  const openapiJson = JSON.stringify(openapi);
+  http.route('get', '/openapi.json', () => ({ status: 200, headers: { 'Content-Type': 'application/json' }, body: openapiJson }), { name: 'openapi' });
+  const docs = docsPage(openapi);
+  http.route('get', '/docs', () => ({ status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: docs }), { name: 'docs' });
+
+  const lag = metrics.gauge('parley_bus_lag_events', 'Events appended but not yet published (relay) or applied (projector)');
+  let head = 0;
+  const headTimer = setInterval(() => {
+    store.headPosition().then((h) => (head = h), () => undefined);
+  }, 1000);
+  headTimer.unref();
+  lag.track({ consumer: 'relay' }, () => Math.max(0, head - relay.position()));
+  lag.track({ consumer: 'projector' }, () => Math.max(0, head - projector.position()));
+
+  mountOps(http, metrics, {
+    async notReady() {
+      const h = await store.headPosition();
+      if (h - projector.position() > 10_000) return `read models are ${h - projector.position()} events behind`;
+      return null;
+    },
+  });
+  http.route('any', '/*', (req) => ({ status: 404, body: { error: 'Not Found', message: `No route for ${req.method} ${req.path}`, status: 404 } }), { name: 'not-found' });
+
+  const port = await http.listen(config.HOST, config.PORT);
+  logger.info({ host: config.HOST, port, profile: config.PARLEY_PROFILE, dataDir: config.PARLEY_DATA_DIR }, 'parley listening');
+
+  return {
+    port,
+    ctx,
+    http,
+    relay,
+    openapi,
+    async stop() {
+      clearInterval(headTimer);
+      http.close();
+      await relay.stop();
+      await projectorSub.close();
+      await roomsSub.close();
+      projector.close();
+      await bus.close();
+      await store.close();
+      checkpoints.close();
+      readDb.close();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export * as streamRooms from './stream-rooms.js';

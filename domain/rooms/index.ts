@@ -1,0 +1,5 @@
+export * from './commands.js';
+export * from './decide.js';
+export * from './roles.js';
+export * from './state.js';
+export * from './webhook-secret.js';
