@@ -1,6 +1,6 @@
-import { loadConfig } from './config.js';
-import { startParley } from './server.js';
+import { loadConfig, startParley } from '@parley/app-api';
 
+/** The embedded profile: one process, SQLite under PARLEY_DATA_DIR, every surface. */
 const parley = await startParley(loadConfig());
 let stopping = false;
 const stop = async (signal: string) => {

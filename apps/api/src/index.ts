@@ -1,0 +1,4 @@
+export { loadConfig, configSchema, type Config } from './config.js';
+export { startParley, VERSION, type Parley, type ParleyOverrides } from './server.js';
+export { serverSecret } from './secrets.js';
+export type { AppRouter } from './trpc/index.js';

@@ -1,0 +1,2 @@
+export { roomLog, dumpTables } from './room-log.js';
+export * from './stream-room-scenario.js';

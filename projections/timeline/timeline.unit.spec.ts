@@ -1,0 +1,119 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { sqliteProjector } from '../shared/index.js';
+import { dumpTables, mod, owner, roomLog, spammer, streamRoomScenario, t0, viewer } from '../testing/index.js';
+import { framesAfter, history, timelineCoverage, timelineProjection, timelineTables, type TimelineViewer } from './index.js';
+
+function timelineOf(events = streamRoomScenario().events, keepPerRoom?: number) {
+  const db = new Database(':memory:');
+  const projector = sqliteProjector({ db, projections: [timelineProjection({ keepPerRoom })] });
+  projector.applyBatch(events);
+  return { db, projector };
+}
+
+const anonymous: TimelineViewer = { userId: null, isModerator: false };
+const asViewer: TimelineViewer = { userId: viewer, isModerator: false };
+const asSpammer: TimelineViewer = { userId: spammer, isModerator: false };
+const asModerator: TimelineViewer = { userId: mod, isModerator: true };
+const ids = (page: { messages: { messageId: string }[] }) => page.messages.map((m) => m.messageId);
+
+describe('timeline projection', () => {
+  it('stores each message by room sequence number, oldest first', () => {
+    const { db } = timelineOf();
+    const page = history(db, 'lobby', { viewer: asModerator });
+    expect(page.hasMore).toBe(false);
+    expect(page.messages).toEqual([
+      { roomId: 'lobby', seq: 4, messageId: 'm1', kind: 'chat', payload: { text: 'hello', displayName: viewer }, sender: viewer, visibility: 'all', via: 'socket', at: t0 + 2_000, removed: false, removedAt: null },
+      { roomId: 'lobby', seq: 5, messageId: 'm2', kind: 'chat', payload: null, sender: spammer, visibility: 'all', via: 'socket', at: t0 + 2_100, removed: true, removedAt: t0 + 2_400 },
+      { roomId: 'lobby', seq: 7, messageId: 'm3', kind: 'chat', payload: { text: 'still here?', displayName: spammer }, sender: spammer, visibility: 'moderators_and_sender', via: 'socket', at: t0 + 2_300, removed: false, removedAt: null },
+      { roomId: 'lobby', seq: 9, messageId: 'm4', kind: 'event', payload: { text: 'Thanks for the $5!', displayName: 'webhook' }, meta: { donation: 5 }, sender: null, visibility: 'all', via: 'ingress', at: t0 + 2_500, removed: false, removedAt: null },
+    ]);
+    expect(ids(history(db, 'studio', { viewer: anonymous }))).toEqual(['s1']);
+    expect(history(db, 'nowhere', { viewer: anonymous })).toEqual({ messages: [], hasMore: false });
+  });
+
+  it('shows stealth messages only to moderators and their sender', () => {
+    const { db } = timelineOf();
+    expect(ids(history(db, 'lobby', { viewer: anonymous }))).toEqual(['m1', 'm2', 'm4']);
+    expect(ids(history(db, 'lobby', { viewer: asViewer }))).toEqual(['m1', 'm2', 'm4']);
+    expect(ids(history(db, 'lobby', { viewer: asSpammer }))).toEqual(['m1', 'm2', 'm3', 'm4']);
+    expect(ids(history(db, 'lobby', { viewer: asModerator }))).toEqual(['m1', 'm2', 'm3', 'm4']);
+    // The page size counts only what the viewer may see.
+    expect(history(db, 'lobby', { viewer: asViewer, limit: 2 })).toMatchObject({ hasMore: true });
+    expect(ids(history(db, 'lobby', { viewer: asViewer, limit: 2 }))).toEqual(['m2', 'm4']);
+  });
+
+  it('hides the content of removed messages from everyone and erases it from storage', () => {
+    const { db } = timelineOf();
+    for (const v of [anonymous, asSpammer, asModerator]) {
+      const m2 = history(db, 'lobby', { viewer: v }).messages.find((m) => m.messageId === 'm2')!;
+      expect(m2).toMatchObject({ removed: true, payload: null });
+      expect(m2).not.toHaveProperty('meta');
+    }
+    const dump = JSON.stringify(dumpTables(db, timelineTables));
+    expect(dump).not.toContain('buy followers');
+    expect(dump).not.toContain('campaign');
+  });
+
+  it('pages backwards with before and forwards with after', () => {
+    const { db } = timelineOf();
+    expect(ids(history(db, 'lobby', { viewer: asModerator, before: 9, limit: 2 }))).toEqual(['m2', 'm3']);
+    expect(history(db, 'lobby', { viewer: asModerator, before: 9, limit: 2 }).hasMore).toBe(true);
+    expect(history(db, 'lobby', { viewer: asModerator, before: 5, limit: 2 })).toMatchObject({ hasMore: false });
+    expect(ids(history(db, 'lobby', { viewer: asModerator, after: 4, limit: 2 }))).toEqual(['m2', 'm3']);
+    expect(history(db, 'lobby', { viewer: asModerator, after: 4, limit: 2 }).hasMore).toBe(true);
+    expect(ids(history(db, 'lobby', { viewer: asModerator, after: 4, before: 9 }))).toEqual(['m2', 'm3']);
+    expect(ids(history(db, 'lobby', { viewer: asViewer, after: 5 }))).toEqual(['m4']);
+  });
+
+  it('clamps the history page to 200 messages', () => {
+    const log = roomLog();
+    for (let i = 0; i < 250; i++) {
+      log.append('busy', { type: 'ChatMessagePosted', data: { roomId: 'busy', messageId: `b${i}`, kind: 'chat', payload: { text: `${i}` }, sender: owner, visibility: 'all', via: 'api', at: t0 + i } });
+    }
+    const { db } = timelineOf(log.events);
+    const page = history(db, 'busy', { viewer: anonymous, limit: 1_000 });
+    expect(page.messages).toHaveLength(200);
+    expect(page.messages[0]!.seq).toBe(50);
+    expect(page.hasMore).toBe(true);
+    expect(history(db, 'busy', { viewer: anonymous }).messages).toHaveLength(50);
+  });
+
+  it('replays posts and removals after a seq for a resuming client', () => {
+    const { db } = timelineOf();
+    expect(framesAfter(db, 'lobby', 4, 100).map((f) => [f.type, f.seq])).toEqual([
+      ['message', 5],
+      ['message', 7],
+      ['removed', 8],
+      ['message', 9],
+    ]);
+    expect(framesAfter(db, 'lobby', 4, 100, asViewer).map((f) => f.seq)).toEqual([5, 8, 9]);
+    expect(framesAfter(db, 'lobby', 4, 2).map((f) => f.seq)).toEqual([5, 7]);
+    expect(framesAfter(db, 'lobby', 7, 100)[0]).toEqual({ type: 'removed', seq: 8, roomId: 'lobby', messageId: 'm2', at: t0 + 2_400 });
+    expect(framesAfter(db, 'lobby', 9, 100)).toEqual([]);
+    expect(timelineCoverage(db, 'lobby')).toEqual({ lastSeq: 15, completeFrom: 0 });
+    expect(timelineCoverage(db, 'studio')).toEqual({ lastSeq: 1, completeFrom: 0 });
+    expect(timelineCoverage(db, 'nowhere')).toBeUndefined();
+  });
+
+  it('hides the removal of a stealth message as the message itself was hidden', () => {
+    const log = streamRoomScenario();
+    log.append('lobby', { type: 'ChatMessageRemoved', data: { roomId: 'lobby', messageId: 'm3', actor: mod, reason: null, at: t0 + 9_000 } });
+    const { db } = timelineOf(log.events);
+    expect(framesAfter(db, 'lobby', 15, 10, asViewer)).toEqual([]);
+    expect(framesAfter(db, 'lobby', 15, 10, asSpammer).map((f) => f.type)).toEqual(['removed']);
+    expect(framesAfter(db, 'lobby', 15, 10, asModerator).map((f) => f.type)).toEqual(['removed']);
+  });
+
+  it('keeps only the newest N messages per room when retention is set', async () => {
+    const log = streamRoomScenario();
+    const { db, projector } = timelineOf(log.events, 2);
+    expect(ids(history(db, 'lobby', { viewer: asModerator }))).toEqual(['m3', 'm4']);
+    expect(framesAfter(db, 'lobby', 0, 100).map((f) => f.seq)).toEqual([7, 8, 9]);
+    expect(timelineCoverage(db, 'lobby')).toEqual({ lastSeq: 15, completeFrom: 7 });
+    expect(ids(history(db, 'studio', { viewer: anonymous }))).toEqual(['s1']);
+    const before = dumpTables(db, timelineTables);
+    await projector.rebuild('timeline', log.readAll, { batchSize: 4 });
+    expect(dumpTables(db, timelineTables)).toEqual(before);
+  });
+});
