@@ -1,0 +1,64 @@
+import { checkLog, type RateDecision } from './sliding-window-limiter.js';
+
+export interface RateLimiterOptions {
+  limit: number;
+  windowMs: number;
+  /** Hard cap on the keys remembered (users, IPs). */
+  maxKeys: number;
+}
+
+export interface RateLimiter {
+  /** `now` comes from the caller (the domain reads no clock). */
+  check(key: string, now: number): RateDecision;
+  /** Keys currently remembered. */
+  readonly size: number;
+  /** Keys dropped while still inside their window because `maxKeys` was reached. */
+  readonly forcedEvictions: number;
+}
+
+/** How many of the least recently seen keys each check inspects for idleness. */
+const SWEEP_PER_CHECK = 2;
+
+/**
+ * The sliding log with bounded memory. Keys are kept in least-recently-checked order. Each
+ * check drops up to two idle keys (no request inside the window) from the old end, so memory
+ * follows the number of active keys. If `maxKeys` active keys are reached anyway, the least
+ * recently seen key is forgotten (it fails open: its next request starts a fresh log). That
+ * is the price of a hard memory bound under a flood of distinct keys; `forcedEvictions`
+ * exposes it for metrics.
+ */
+export function createRateLimiter({ limit, windowMs, maxKeys }: RateLimiterOptions): RateLimiter {
+  if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new RangeError(`maxKeys must be a positive integer, got ${maxKeys}`);
+  const logs = new Map<string, readonly number[]>();
+  let forcedEvictions = 0;
+
+  const sweepIdle = (now: number) => {
+    let inspected = 0;
+    for (const [key, log] of logs) {
+      if (inspected++ >= SWEEP_PER_CHECK) break;
+      const newest = log[log.length - 1];
+      if (newest === undefined || newest <= now - windowMs) logs.delete(key);
+    }
+  };
+
+  return {
+    check(key, now) {
+      const { log, ...decision } = checkLog(logs.get(key) ?? [], now, limit, windowMs);
+      logs.delete(key);
+      sweepIdle(now);
+      logs.set(key, log);
+      while (logs.size > maxKeys) {
+        const oldest = logs.keys().next().value as string;
+        logs.delete(oldest);
+        forcedEvictions++;
+      }
+      return decision;
+    },
+    get size() {
+      return logs.size;
+    },
+    get forcedEvictions() {
+      return forcedEvictions;
+    },
+  };
+}

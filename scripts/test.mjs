@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite on a fresh machine. Installs what is missing, typechecks, checks
+// module boundaries, runs every vitest spec (unit, integration against real services started by
+// scripts/services, e2e against started servers), runs the load-test smoke when asked, and ends
+// with one summary line: "tests: N passed, N failed, N skipped".
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const step = (name, cmd, cmdArgs, env = {}) => {
+  console.log(`\n=== ${name}: ${cmd} ${cmdArgs.join(' ')}`);
+  const started = Date.now();
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  console.log(`=== ${name}: ${r.status === 0 ? 'ok' : `failed (exit ${r.status ?? r.signal})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return r.status === 0;
+};
+
+await import('./ensure-installed.mjs');
+
+const bin = (name) => join(root, 'node_modules/.bin', name);
+let ok = step('typecheck', bin('tsc'), ['-b']);
+ok = step('module boundaries', process.execPath, [join(root, 'scripts/check-boundaries.mjs')]) && ok;
+
+mkdirSync(join(root, 'test-results'), { recursive: true });
+const report = join(root, 'test-results/vitest.json');
+const vitestOk = step('vitest', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args]);
+ok = vitestOk && ok;
+
+const services = join(root, 'scripts/services/all.sh');
+if (existsSync(services)) step('stop services', 'bash', [services, 'stop']);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (existsSync(report)) {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  passed = r.numPassedTests;
+  failed = r.numFailedTests + (r.numFailedTestSuites > 0 && r.numFailedTests === 0 ? r.numFailedTestSuites : 0);
+  skipped = r.numPendingTests + r.numTodoTests;
+} else {
+  failed = 1;
+}
+if (!ok && failed === 0) failed = 1;
+console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(ok && failed === 0 ? 0 : 1);
