@@ -18,6 +18,7 @@ import { instrumentedStore } from './ops/instrumented-store.js';
 import { mountOps } from './ops/routes.js';
 import { idSecretFrom, serverSecret } from './secrets.js';
 import { mountOperations, type Operation } from './surfaces/shared/operation.js';
+import { ingressOperations } from './surfaces/ingress/operations.js';
 import { streamRoomsOperations } from './surfaces/stream-rooms/operations.js';
 import { trpcHandler } from './trpc/http.js';
 
@@ -81,7 +82,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   relay.done.catch((error) => logger.fatal({ err: error }, 'relay stopped'));
 
   const http = createHttpServer({ logger, metrics });
-  const operations: Operation[] = [...streamRoomsOperations(ctx)];
+  const operations: Operation[] = [...streamRoomsOperations(ctx), ...ingressOperations(ctx)];
   mountOperations(http, operations);
   const trpc = trpcHandler(ctx);
   http.route('any', '/trpc/*', trpc, { name: 'trpc', maxBody: 256 * 1024 });

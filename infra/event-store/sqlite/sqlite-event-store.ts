@@ -60,6 +60,8 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = memory');
   db.exec(`
     CREATE TABLE IF NOT EXISTS events (
       position    INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -72,42 +74,54 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
       recorded_at INTEGER NOT NULL,
       UNIQUE (stream, revision)
     );
-    CREATE TABLE IF NOT EXISTS streams (
-      stream   TEXT PRIMARY KEY,
-      revision INTEGER NOT NULL
-    ) WITHOUT ROWID;
   `);
   const now = options.now ?? Date.now;
 
   const q = {
-    streamRevision: db.prepare<[string], { revision: number }>('SELECT revision FROM streams WHERE stream = ?'),
-    setStreamRevision: db.prepare('INSERT INTO streams (stream, revision) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision'),
+    streamRevision: db.prepare<[string], { revision: number | null }>('SELECT MAX(revision) AS revision FROM events WHERE stream = ?'),
     byId: db.prepare<[string], { stream: string; revision: number; position: number }>('SELECT stream, revision, position FROM events WHERE id = ?'),
-    insert: db.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insert: db.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING'),
     readStream: db.prepare<[string, number, number], EventRow>('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?'),
     readAll: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
     head: db.prepare<[], { head: number | null }>('SELECT MAX(position) AS head FROM events'),
   };
 
-  const appendOne = (p: PendingAppend): AppendResult => {
-    const first = q.byId.get(p.events[0]!.id);
-    if (first) {
-      const last = q.byId.get(p.events[p.events.length - 1]!.id) ?? first;
-      return { lastRevision: last.revision, position: last.position, duplicate: true };
-    }
-    const actual = q.streamRevision.get(p.stream)?.revision ?? -1;
+  /**
+   * Last revision per stream. This process is the file's only writer, so the cache stays true;
+   * revisions changed by the running transaction live in `pending` until it commits.
+   */
+  const revisions = new Map<string, number>();
+  const MAX_CACHED_STREAMS = 100_000;
+  const revisionOf = (stream: string, pending: Map<string, number>): number =>
+    pending.get(stream) ?? revisions.get(stream) ?? q.streamRevision.get(stream)?.revision ?? -1;
+
+  const duplicateOf = (p: PendingAppend): AppendResult => {
+    const last = q.byId.get(p.events[p.events.length - 1]!.id) ?? q.byId.get(p.events[0]!.id)!;
+    return { lastRevision: last.revision, position: last.position, duplicate: true };
+  };
+
+  const appendOne = (p: PendingAppend, pending: Map<string, number>): AppendResult => {
+    const actual = revisionOf(p.stream, pending);
+    const recordedAt = now();
+    const first = p.events[0]!;
+    // The insert is the idempotency check: an id already stored inserts nothing.
+    const tryFirst = () => q.insert.run(first.id, p.stream, actual + 1, first.type, JSON.stringify(first.data), JSON.stringify(first.metadata ?? {}), recordedAt);
     if (!revisionMatches(p.expected, actual)) {
+      if (q.byId.get(first.id)) return duplicateOf(p);
       throw new WrongExpectedRevisionError(p.stream, p.expected, actual === -1 ? 'no_stream' : actual);
     }
-    let revision = actual;
-    let position = 0;
-    const recordedAt = now();
-    for (const e of p.events) {
+    const info = tryFirst();
+    if (info.changes === 0) return duplicateOf(p);
+    let revision = actual + 1;
+    let position = Number(info.lastInsertRowid);
+    for (let i = 1; i < p.events.length; i++) {
+      const e = p.events[i]!;
       revision += 1;
-      const info = q.insert.run(e.id, p.stream, revision, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata ?? {}), recordedAt);
-      position = Number(info.lastInsertRowid);
+      const r = q.insert.run(e.id, p.stream, revision, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata ?? {}), recordedAt);
+      if (r.changes === 0) throw new Error(`event ${e.id} is already stored, but the first event of its append was not`);
+      position = Number(r.lastInsertRowid);
     }
-    q.setStreamRevision.run(p.stream, revision);
+    pending.set(p.stream, revision);
     return { lastRevision: revision, position, duplicate: false };
   };
 
@@ -121,11 +135,12 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
     const batch = queue;
     queue = [];
     const outcomes: Array<{ ok: true; value: AppendResult } | { ok: false; error: unknown }> = [];
+    const pending = new Map<string, number>();
     try {
       db.transaction(() => {
         for (const p of batch) {
           try {
-            outcomes.push({ ok: true, value: appendOne(p) });
+            outcomes.push({ ok: true, value: appendOne(p, pending) });
           } catch (error) {
             if (!(error instanceof WrongExpectedRevisionError)) throw error;
             outcomes.push({ ok: false, error });
@@ -136,6 +151,11 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
       for (const p of batch) p.reject(error);
       return;
     }
+    for (const [stream, revision] of pending) {
+      revisions.delete(stream);
+      revisions.set(stream, revision);
+    }
+    while (revisions.size > MAX_CACHED_STREAMS) revisions.delete(revisions.keys().next().value!);
     batch.forEach((p, i) => {
       const o = outcomes[i]!;
       if (o.ok) p.resolve(o.value);

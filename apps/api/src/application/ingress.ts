@@ -1,0 +1,152 @@
+import { ingress } from '@parley/contracts';
+import { isDomainError } from '@parley/domain';
+import { compileFilter, createRateLimiter, DEFAULT_BAD_WORDS, type BadWordFilter, type RateDecision } from '@parley/domain/ingress';
+import { validWebhookSecrets, type RoomState } from '@parley/domain/rooms';
+import { apiKeyMatches, bearerToken, hmacSignatureMatches } from '@parley/infra/auth';
+import { parseJsonBody } from '@parley/infra/http';
+import type { ApiContext } from '../context.js';
+import { derivedId } from './ids.js';
+
+export interface IngressRequest {
+  roomId: string;
+  authorization?: string;
+  signature?: string;
+  timestamp?: string;
+  idempotencyKey?: string;
+  rawBody: Buffer;
+  ip: string;
+}
+
+/** What the ingress answers, before the surface writes it as the reference's status and body. */
+export type IngressAnswer =
+  | { outcome: 'queued' | 'filtered'; limit?: RateDecision }
+  | { outcome: 'bad_request'; message: string; limit?: RateDecision }
+  | { outcome: 'unauthorized'; message: string; limit?: RateDecision }
+  | { outcome: 'not_found'; limit?: RateDecision }
+  | { outcome: 'rate_limited'; limit: RateDecision };
+
+interface Memo {
+  answer: IngressAnswer;
+  at: number;
+}
+
+const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+
+/**
+ * Webhook ingress: authenticate (API key, or HMAC with optional timestamp and replay window),
+ * validate, rate-limit (per IP, per sender), apply the room's word filter and moderation through
+ * the room decider, append durably, then answer.
+ */
+export function createIngress(ctx: ApiContext) {
+  const perIp = createRateLimiter({ ...ingress.ingressLimits.perIp, maxKeys: 100_000 });
+  const perUser = createRateLimiter({ ...ingress.ingressLimits.perUser, maxKeys: 200_000 });
+  const filters = new Map<string, { words: readonly string[]; filter: BadWordFilter }>();
+  const seenSignatures = new Map<string, number>();
+  const memo = new Map<string, Memo>();
+  const defaultFilter = compileFilter(DEFAULT_BAD_WORDS);
+  const counter = ctx.metrics.counter('parley_ingress_messages_total', 'Ingress requests by outcome and source');
+
+  const filterOf = (room: RoomState): BadWordFilter => {
+    if (room.filterWords.length === 0) return defaultFilter;
+    const cached = filters.get(room.roomId);
+    if (cached && cached.words === room.filterWords) return cached.filter;
+    const filter = compileFilter([...DEFAULT_BAD_WORDS, ...room.filterWords]);
+    filters.set(room.roomId, { words: room.filterWords, filter });
+    if (filters.size > 10_000) filters.delete(filters.keys().next().value!);
+    return filter;
+  };
+
+  const forget = (map: Map<string, number | Memo>, now: number, ttl: number) => {
+    let n = 0;
+    for (const [k, v] of map) {
+      const at = typeof v === 'number' ? v : v.at;
+      if (at + ttl > now || n++ > 100) break;
+      map.delete(k);
+    }
+  };
+
+  function authenticate(room: RoomState, req: IngressRequest, now: number): string | null {
+    if (req.authorization !== undefined) {
+      const key = bearerToken(req.authorization);
+      return key && apiKeyMatches(key, room.apiKeyHash) ? null : 'Invalid API key';
+    }
+    if (req.signature === undefined) return 'Missing API key or signature';
+    let signed = req.rawBody;
+    if (req.timestamp !== undefined) {
+      if (!/^\d{1,13}$/.test(req.timestamp)) return 'Invalid X-Chat-Timestamp';
+      const ts = Number(req.timestamp);
+      const ms = req.timestamp.length > 10 ? ts : ts * 1000;
+      if (Math.abs(now - ms) > ingress.ingressLimits.signatureWindowMs) return 'Stale X-Chat-Timestamp';
+      signed = Buffer.concat([Buffer.from(`${req.timestamp}.`), req.rawBody]);
+    } else if (room.requireSignedTimestamp) {
+      return 'This room requires X-Chat-Timestamp';
+    }
+    const valid = validWebhookSecrets(room, now).some((secret) => hmacSignatureMatches(req.signature, secret, signed));
+    if (!valid) return 'Invalid signature';
+    if (req.timestamp !== undefined) {
+      const key = `${room.roomId}:${req.signature.trim().toLowerCase()}`;
+      if (seenSignatures.has(key)) return 'Replayed signature';
+      forget(seenSignatures, now, ingress.ingressLimits.signatureWindowMs * 2);
+      seenSignatures.set(key, now);
+    }
+    return null;
+  }
+
+  async function handle(req: IngressRequest): Promise<IngressAnswer> {
+    const now = ctx.now();
+    const ipLimit = perIp.check(req.ip, now);
+    if (!ipLimit.allowed) return { outcome: 'rate_limited', limit: ipLimit };
+    const room = ctx.rooms.cached(req.roomId) ?? (await ctx.rooms.state(req.roomId));
+    if (!room) return { outcome: 'not_found', limit: ipLimit };
+    const authProblem = authenticate(room, req, now);
+    if (authProblem) return { outcome: 'unauthorized', message: authProblem, limit: ipLimit };
+
+    const json = parseJsonBody(req.rawBody);
+    if (!json.ok) return { outcome: 'bad_request', message: 'Invalid JSON payload', limit: ipLimit };
+    const parsed = ingress.ingressBody.safeParse(json.value);
+    if (!parsed.success) {
+      return { outcome: 'bad_request', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), limit: ipLimit };
+    }
+    const body = parsed.data;
+    const source = body.payload.source ?? 'webhook';
+    const sender = body.payload.userId !== undefined ? `${source}:${body.payload.userId}` : null;
+
+    const memoKey = req.idempotencyKey ? `${req.roomId}\u0000${req.idempotencyKey}` : null;
+    const remembered = memoKey ? memo.get(memoKey) : undefined;
+    if (remembered) return remembered.answer;
+
+    let limit = ipLimit;
+    if (sender !== null) {
+      limit = perUser.check(`${req.roomId}\u0000${sender}`, now);
+      if (!limit.allowed) return { outcome: 'rate_limited', limit };
+    }
+
+    const payload = { ...body.payload, displayName: body.payload.displayName ?? 'webhook' };
+    const result = await ctx.rooms.post(
+      req.roomId,
+      {
+        type: 'PostMessage',
+        messageId: memoKey ? derivedId(ctx.idSecret, 'ingress-msg', memoKey) : crypto.randomUUID(),
+        kind: body.type,
+        payload,
+        ...(body.meta !== undefined ? { meta: body.meta } : {}),
+        sender,
+        via: 'ingress',
+        textBlocked: room.filterEnabled && filterOf(room)(payload.text).blocked,
+        at: now,
+      },
+      memoKey ? [derivedId(ctx.idSecret, 'ingress', memoKey)] : undefined,
+    );
+    if (isDomainError(result)) return { outcome: 'not_found', limit };
+    const answer: IngressAnswer = { outcome: result.status, limit };
+    counter.inc({ outcome: result.status, source });
+    if (memoKey) {
+      forget(memo, now, IDEMPOTENCY_TTL_MS);
+      if (memo.size > 100_000) memo.delete(memo.keys().next().value!);
+      memo.set(memoKey, { answer, at: now });
+    }
+    return answer;
+  }
+
+  return { handle };
+}

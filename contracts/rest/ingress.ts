@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** The webhook ingress body (`POST /rooms/{room}/ingress`), every documented payload field. */
+
+const url = z.string().max(2048);
+const color = z.string().max(64);
+
+export const badge = z
+  .object({
+    src: url.optional(),
+    type: z.enum(['img', 'svg']).optional(),
+    html: z.string().max(8192).optional(),
+  })
+  .meta({ id: 'IngressBadge' });
+
+export const ingressPayload = z
+  .object({
+    text: z.string().meta({ description: 'The message content to display in chat.' }),
+    displayName: z.string().max(128).optional().meta({ description: 'Display name for the sender. Defaults to "webhook".' }),
+    userId: z.string().min(1).max(128).optional().meta({ description: 'Unique identifier for the sender; moderation and rate limits key on `source:userId`.' }),
+    avatar: url.optional(),
+    source: z.string().min(1).max(64).optional().meta({ description: 'Platform name (youtube, twitch, discord, …).' }),
+    sourceIcon: url.optional(),
+    badges: z.array(badge).max(32).optional(),
+    isModerator: z.boolean().optional(),
+    nameColor: color.optional(),
+    donation: z.string().max(64).optional(),
+    donationValue: z.number().finite().optional(),
+    backgroundColor: color.optional(),
+    textColor: color.optional(),
+    membership: z.string().max(128).optional(),
+    subtitle: z.string().max(256).optional(),
+    event: z.string().max(64).optional().meta({ description: 'follow, raid, subscription, giftpurchase, sponsorship, …' }),
+    title: z.string().max(256).optional(),
+    contentImage: url.optional(),
+    replyTo: z.string().max(128).optional(),
+    replyText: z.string().max(4096).optional(),
+    sourceName: z.string().max(256).optional(),
+    sourceImage: url.optional(),
+  })
+  .meta({ id: 'IngressPayload' });
+
+export const ingressBody = z
+  .object({
+    type: z.string().min(1).max(32).meta({ description: 'Message type: "chat" for chat messages, "event" for events, …' }),
+    payload: ingressPayload,
+    meta: z.unknown().optional().meta({ description: 'Any JSON; passed to connected clients unchanged.' }),
+  })
+  .meta({
+    id: 'IngressBody',
+    example: { type: 'chat', payload: { text: 'Hello from my bot!', displayName: 'StreamBot', userId: 'bot-123', source: 'twitch' }, meta: { customField: 'value' } },
+  });
+
+export type IngressBody = z.infer<typeof ingressBody>;
+export type IngressPayload = z.infer<typeof ingressPayload>;
+
+/** Limits of the ingress reference. */
+export const ingressLimits = {
+  maxBodyBytes: 64 * 1024,
+  perUser: { limit: 20, windowMs: 10_000 },
+  perIp: { limit: 60, windowMs: 10_000 },
+  /** Signed requests with `X-Chat-Timestamp` must be this fresh (either way). */
+  signatureWindowMs: 5 * 60_000,
+} as const;
