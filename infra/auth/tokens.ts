@@ -13,7 +13,20 @@ const ALG = 'HS256';
 
 export interface IdentityClaims {
   sub: string;
+  /** Account access tokens only (`sub` = `user:<userId>`): the account's username. */
+  username?: string;
+  /** Account access tokens only: the session (refresh-token family) the token belongs to. */
+  sid?: string;
 }
+
+/** What an account access token says: `sub` is `user:<userId>`. */
+export interface AccountTokenClaims {
+  userId: string;
+  username: string;
+  sid: string;
+}
+
+export const ACCOUNT_SUBJECT_PREFIX = 'user:';
 
 export interface RoomTokenClaims {
   sub: string;
@@ -38,6 +51,11 @@ export class TokenService {
     return this.sign({}, sub, IDENTITY_AUDIENCE, ttlSeconds);
   }
 
+  /** An identity token for a Parley account, bound to one session so logout can end it early. */
+  async issueAccountToken(claims: AccountTokenClaims, ttlSeconds: number): Promise<string> {
+    return this.sign({ username: claims.username, sid: claims.sid }, `${ACCOUNT_SUBJECT_PREFIX}${claims.userId}`, IDENTITY_AUDIENCE, ttlSeconds);
+  }
+
   async issueRoomToken(claims: RoomTokenClaims, ttlSeconds: number): Promise<string> {
     return this.sign({ room: claims.room, name: claims.name, roles: claims.roles }, claims.sub, ROOM_AUDIENCE, ttlSeconds);
   }
@@ -45,8 +63,12 @@ export class TokenService {
   async verifyIdentity(token: string): Promise<{ ok: true; claims: IdentityClaims } | { ok: false; reason: VerifyFailure }> {
     const r = await this.verify(token, IDENTITY_AUDIENCE);
     if (!r.ok) return r;
-    if (typeof r.payload.sub !== 'string' || !r.payload.sub) return { ok: false, reason: 'invalid' };
-    return { ok: true, claims: { sub: r.payload.sub } };
+    const { sub, username, sid } = r.payload as Record<string, unknown>;
+    if (typeof sub !== 'string' || !sub) return { ok: false, reason: 'invalid' };
+    const claims: IdentityClaims = { sub };
+    if (typeof username === 'string' && username) claims.username = username;
+    if (typeof sid === 'string' && sid) claims.sid = sid;
+    return { ok: true, claims };
   }
 
   async verifyRoomToken(token: string): Promise<{ ok: true; claims: RoomTokenClaims } | { ok: false; reason: VerifyFailure }> {

@@ -9,6 +9,7 @@ import { createHttpServer, type HttpServer } from '@parley/infra/http';
 import { createLogger, MetricsRegistry, type Logger } from '@parley/infra/observability';
 import { startRelay, type Relay } from '@parley/infra/relay';
 import { auditLogProjection, roomDirectoryProjection, sqliteProjector, timelineProjection, type SqliteProjector } from '@parley/projections';
+import { simpleRoomsProjection } from '@parley/projections/simple-rooms';
 import { RoomService } from './application/room-service.js';
 import type { Config } from './config.js';
 import type { ApiContext } from './context.js';
@@ -20,6 +21,8 @@ import { idSecretFrom, serverSecret } from './secrets.js';
 import { mountOperations, type Operation } from './surfaces/shared/operation.js';
 import { ingressOperations } from './surfaces/ingress/operations.js';
 import { streamRoomsOperations } from './surfaces/stream-rooms/operations.js';
+import { authOperations } from './surfaces/community/index.js';
+import { simpleRoomsOperations } from './surfaces/simple-rooms/index.js';
 import { trpcHandler } from './trpc/http.js';
 
 export const VERSION = '0.1.0';
@@ -55,7 +58,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   const readDb = new Database(join(config.PARLEY_DATA_DIR, 'read-models.db'));
   readDb.pragma('journal_mode = WAL');
   readDb.pragma('synchronous = NORMAL');
-  const projector: SqliteProjector = sqliteProjector({ db: readDb, projections: [roomDirectoryProjection, auditLogProjection, timelineProjection()] });
+  const projector: SqliteProjector = sqliteProjector({ db: readDb, projections: [roomDirectoryProjection, auditLogProjection, timelineProjection(), simpleRoomsProjection] });
   await projector.catchUp((after, limit) => store.readAll(after, limit));
 
   const rooms = new RoomService(store);
@@ -82,7 +85,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   relay.done.catch((error) => logger.fatal({ err: error }, 'relay stopped'));
 
   const http = createHttpServer({ logger, metrics });
-  const operations: Operation[] = [...streamRoomsOperations(ctx), ...ingressOperations(ctx)];
+  const operations: Operation[] = [...streamRoomsOperations(ctx), ...ingressOperations(ctx), ...authOperations(ctx), ...simpleRoomsOperations(ctx)];
   mountOperations(http, operations);
   const trpc = trpcHandler(ctx);
   http.route('any', '/trpc/*', trpc, { name: 'trpc', maxBody: 256 * 1024 });

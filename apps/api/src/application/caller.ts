@@ -1,11 +1,12 @@
 import type { Actor, RoomState } from '@parley/domain/rooms';
 import { apiKeyMatches, bearerToken, type TokenService } from '@parley/infra/auth';
+import { fixedWindowQuota, type FixedWindowQuota } from '@parley/infra/rate-limit';
 import { refuse, type Refusal } from './outcome.js';
 
 /** Who sent a request, as far as its Bearer credential says. */
 export type Caller =
   | { kind: 'anonymous' }
-  | { kind: 'identity'; userId: string }
+  | { kind: 'identity'; userId: string; username?: string; sid?: string }
   | { kind: 'room'; userId: string; room: string; name: string; roles: string[] }
   | { kind: 'api_key'; key: string }
   | { kind: 'invalid'; reason: 'expired' | 'invalid' };
@@ -16,14 +17,33 @@ export async function identifyCaller(tokens: TokenService, authorization: string
   if (!token) return { kind: 'invalid', reason: 'invalid' };
   if (token.startsWith('sk_live_')) return { kind: 'api_key', key: token };
   const identity = await tokens.verifyIdentity(token);
-  if (identity.ok) return { kind: 'identity', userId: identity.claims.sub };
+  if (identity.ok) {
+    const { sub, username, sid } = identity.claims;
+    return { kind: 'identity', userId: sub, ...(username ? { username } : {}), ...(sid ? { sid } : {}) };
+  }
   const room = await tokens.verifyRoomToken(token);
   if (room.ok) return { kind: 'room', userId: room.claims.sub, room: room.claims.room, name: room.claims.name, roles: room.claims.roles };
   return { kind: 'invalid', reason: identity.reason === 'expired' || room.reason === 'expired' ? 'expired' : 'invalid' };
 }
 
-export const callerKey = (caller: Caller, ip: string): string =>
-  caller.kind === 'identity' || caller.kind === 'room' ? `u:${caller.userId}` : caller.kind === 'api_key' ? `k:${caller.key.slice(0, 20)}` : `ip:${ip}`;
+/**
+ * Whose quota a request counts against: a verified token's subject, else the IP. An API key is
+ * not verified yet when the quota is checked (that needs the room), so keying by the key would
+ * give every made-up key a fresh quota.
+ */
+export const callerKey = (caller: Caller, ip: string): string => (caller.kind === 'identity' || caller.kind === 'room' ? `u:${caller.userId}` : `ip:${ip}`);
+
+const quotas = new WeakMap<object, FixedWindowQuota>();
+
+/** One request quota per caller for a server, shared by the REST surface and tRPC so neither is a way around the other. */
+export function callerQuota(ctx: { config: { PARLEY_RATE_LIMIT_PER_MINUTE: number } }): FixedWindowQuota {
+  let quota = quotas.get(ctx);
+  if (!quota) {
+    quota = fixedWindowQuota({ limit: ctx.config.PARLEY_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 });
+    quotas.set(ctx, quota);
+  }
+  return quota;
+}
 
 /** The caller as an actor on one room, or why it may not act there at all. */
 export function actorOn(state: RoomState, caller: Caller): Actor | Refusal {

@@ -45,6 +45,21 @@ function stateView(s: RoomState): streamRooms.OwnedRoom {
 const unauthenticated = (caller: Caller): Refusal | null =>
   caller.kind === 'invalid' ? refuse('unauthenticated', caller.reason === 'expired' ? 'Token expired' : 'Invalid token') : null;
 
+/** Endpoints about the caller as a person (own rooms, admin) take an identity token only; a room token or API key is the wrong audience. */
+function identityRequired(caller: Caller): Refusal | null {
+  if (caller.kind === 'identity') return null;
+  if (caller.kind === 'anonymous') return refuse('unauthenticated', 'Missing token');
+  return unauthenticated(caller) ?? refuse('unauthenticated', 'An identity token is required');
+}
+
+/**
+ * Settings and credentials take the owner's identity token. A room token names whichever user its
+ * minter chose, and the API key holder may mint one for the owner's id, so a room token never
+ * stands for the owner here (the API key is trusted for minting and ingress, not for settings).
+ */
+const ownerIdentityRequired = (caller: Caller): Refusal | null =>
+  caller.kind === 'room' ? refuse('forbidden', "Requires the owner's identity token") : null;
+
 const orRefusal = <T>(r: T | DomainError): T | Refusal => (isDomainError(r) ? refusalOf(r) : r);
 
 async function roomOrRefusal(ctx: ApiContext, roomId: string): Promise<RoomState | Refusal> {
@@ -66,19 +81,24 @@ export async function createRoom(
   input: { body: streamRooms.CreateRoomBody; caller: Caller; idempotencyKey?: string; ip: string },
 ): Promise<streamRooms.CreateRoomResponse | Refusal> {
   const { caller, body } = input;
-  if (caller.kind === 'invalid') return unauthenticated(caller)!;
-  if (caller.kind === 'room' || caller.kind === 'api_key') return refuse('forbidden', 'Rooms are claimed with an identity token');
+  if (caller.kind !== 'anonymous') {
+    const refused = identityRequired(caller);
+    if (refused) return refused;
+  }
   const owner = caller.kind === 'identity' ? caller.userId : null;
   const scope = owner ?? `ip:${input.ip}`;
   const key = input.idempotencyKey;
   // With an Idempotency-Key, room id and API key are derived from it, so a retry returns the same answer without storing the key.
   const roomId = key ? derivedShortId(ctx.idSecret, 12, 'room', scope, key) : shortId();
   const apiKey = key ? derivedApiKey(ctx, roomId, key) : newApiKey();
-  const existing = await ctx.rooms.state(roomId);
-  if (existing) {
+  const replay = async (): Promise<streamRooms.CreateRoomResponse | Refusal | null> => {
+    const existing = await ctx.rooms.state(roomId);
+    if (!existing) return null;
     if (existing.owner !== owner) return refuse('conflict', 'Idempotency-Key already used');
     return { room: roomId, name: existing.name, owner, api_key: apiKey.key };
-  }
+  };
+  const first = key ? await replay() : null;
+  if (first) return first;
   const ids = key ? [0, 1, 2].map((i) => derivedId(ctx.idSecret, 'create', roomId, key, String(i))) : undefined;
   const result = await ctx.rooms.execute(
     roomId,
@@ -97,7 +117,8 @@ export async function createRoom(
     ids,
   );
   const ok = orRefusal(result);
-  if (isRefusal(ok)) return ok;
+  // A concurrent retry with the same key may have created the room between the check and the append.
+  if (isRefusal(ok)) return (ok.refused === 'conflict' && key ? await replay() : null) ?? ok;
   return { room: roomId, name: body.name, owner, api_key: apiKey.key };
 }
 
@@ -107,8 +128,8 @@ function derivedApiKey(ctx: ApiContext, roomId: string, idempotencyKey: string) 
 }
 
 export async function listOwnedRooms(ctx: ApiContext, caller: Caller): Promise<streamRooms.OwnedRoom[] | Refusal> {
-  if (caller.kind === 'anonymous') return refuse('unauthenticated', 'Missing token');
-  if (caller.kind !== 'identity') return unauthenticated(caller) ?? refuse('unauthenticated', 'An identity token is required');
+  const refused = identityRequired(caller);
+  if (refused || caller.kind !== 'identity') return refused!;
   await ctx.readModels.projector.waitFor(await ctx.store.headPosition(), READ_YOUR_WRITES_MS);
   return roomsOwnedBy(ctx.readModels.db, caller.userId).map(ownedRoomView);
 }
@@ -136,6 +157,8 @@ export function publicRoom(ctx: ApiContext, roomId: string): streamRooms.PublicR
 export async function updateRoom(ctx: ApiContext, roomId: string, caller: Caller, body: streamRooms.UpdateRoomBody): Promise<streamRooms.OwnedRoom | Refusal> {
   const acting = await actingOn(ctx, roomId, caller);
   if (isRefusal(acting)) return acting;
+  const notOwner = ownerIdentityRequired(caller);
+  if (notOwner) return notOwner;
   const result = orRefusal(
     await ctx.rooms.execute(roomId, {
       type: 'UpdateRoom',
@@ -151,13 +174,15 @@ export async function updateRoom(ctx: ApiContext, roomId: string, caller: Caller
     }),
   );
   if (isRefusal(result)) return result;
+  // Read-your-writes for the public read, which answers from the read model without waiting.
+  if (result.events.length > 0) await ctx.readModels.projector.waitFor(result.position, READ_YOUR_WRITES_MS);
   return stateView((await ctx.rooms.state(roomId))!);
 }
 
 export async function mintToken(ctx: ApiContext, roomId: string, caller: Caller, body: streamRooms.MintTokenBody): Promise<streamRooms.MintTokenResponse | Refusal> {
   const acting = await actingOn(ctx, roomId, caller);
   if (isRefusal(acting)) return acting;
-  if (!acting.actor.apiKey && !isOwner(acting.state, acting.actor)) return refuse('forbidden', 'Requires the room API key or the owner token');
+  if (!acting.actor.apiKey && (caller.kind !== 'identity' || !isOwner(acting.state, acting.actor))) return refuse('forbidden', 'Requires the room API key or the owner token');
   const token = await ctx.tokens.issueRoomToken({ sub: body.user_id, room: roomId, name: body.display_name, roles: body.roles }, body.ttl);
   return { token };
 }
@@ -185,6 +210,8 @@ export async function moderate(ctx: ApiContext, roomId: string, caller: Caller, 
 export async function rotateApiKey(ctx: ApiContext, roomId: string, caller: Caller): Promise<{ api_key: string } | Refusal> {
   const acting = await actingOn(ctx, roomId, caller);
   if (isRefusal(acting)) return acting;
+  const notOwner = ownerIdentityRequired(caller);
+  if (notOwner) return notOwner;
   const key = newApiKey();
   const result = orRefusal(await ctx.rooms.execute(roomId, { type: 'RotateApiKey', actor: acting.actor, apiKeyHash: key.hash, apiKeyPrefix: key.prefix, at: ctx.now() }));
   return isRefusal(result) ? result : { api_key: key.key };
@@ -193,7 +220,7 @@ export async function rotateApiKey(ctx: ApiContext, roomId: string, caller: Call
 export async function webhookSecret(ctx: ApiContext, roomId: string, caller: Caller): Promise<{ webhook_secret: string; previous_valid_until: string | null } | Refusal> {
   const acting = await actingOn(ctx, roomId, caller);
   if (isRefusal(acting)) return acting;
-  if (!isOwner(acting.state, acting.actor)) return refuse('forbidden', 'Only the room owner can read the webhook secret');
+  if (caller.kind !== 'identity' || !isOwner(acting.state, acting.actor)) return refuse('forbidden', 'Only the room owner can read the webhook secret');
   const s = acting.state;
   const previousValid = s.previousWebhookSecretValidUntil !== null && s.previousWebhookSecretValidUntil > ctx.now();
   return { webhook_secret: s.webhookSecret!, previous_valid_until: previousValid ? iso(s.previousWebhookSecretValidUntil) : null };
@@ -202,6 +229,8 @@ export async function webhookSecret(ctx: ApiContext, roomId: string, caller: Cal
 export async function rotateWebhookSecret(ctx: ApiContext, roomId: string, caller: Caller, graceSeconds: number): Promise<{ webhook_secret: string; previous_valid_until: string | null } | Refusal> {
   const acting = await actingOn(ctx, roomId, caller);
   if (isRefusal(acting)) return acting;
+  const notOwner = ownerIdentityRequired(caller);
+  if (notOwner) return notOwner;
   const secret = newWebhookSecret();
   const at = ctx.now();
   const result = orRefusal(await ctx.rooms.execute(roomId, { type: 'RotateWebhookSecret', actor: acting.actor, secret, graceMs: graceSeconds * 1000, at }));
@@ -224,8 +253,8 @@ function auditView(e: AuditEntry): streamRooms.AuditLogResponse['entries'][numbe
 }
 
 export async function readAuditLog(ctx: ApiContext, caller: Caller, query: streamRooms.AuditLogQuery): Promise<streamRooms.AuditLogResponse | Refusal> {
-  if (caller.kind === 'anonymous') return refuse('unauthenticated', 'Missing token');
-  if (caller.kind !== 'identity') return unauthenticated(caller) ?? refuse('forbidden', 'Admins only');
+  const refused = identityRequired(caller);
+  if (refused || caller.kind !== 'identity') return refused!;
   if (!ctx.isAdmin(caller.userId)) return refuse('forbidden', 'Admins only');
   await ctx.readModels.projector.waitFor(await ctx.store.headPosition(), READ_YOUR_WRITES_MS);
   const page = auditLog(ctx.readModels.db, {
