@@ -59,6 +59,15 @@ function paramNames(pattern: string): string[] {
     .map((part) => part.slice(1));
 }
 
+/** A malformed escape (`%E0%A4%A`) would throw inside the uWS callback and end the process; it is kept as sent instead. */
+function decodeParameter(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 /** Reads the request line, headers and parameters synchronously, as uWS requires. */
 function copyRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, names: string[]): HttpRequest {
   const headers: Record<string, string> = {};
@@ -66,7 +75,7 @@ function copyRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, names: string[
     headers[k] = v;
   });
   const params: Record<string, string> = {};
-  for (let i = 0; i < names.length; i++) params[names[i]!] = decodeURIComponent(req.getParameter(i) ?? '');
+  for (let i = 0; i < names.length; i++) params[names[i]!] = decodeParameter(req.getParameter(i) ?? '');
   const forwarded = headers['x-forwarded-for'];
   return {
     method: req.getMethod().toUpperCase(),

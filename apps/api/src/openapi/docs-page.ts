@@ -1,8 +1,69 @@
-/** A self-contained HTML page (no external assets: it must work offline) that renders the OpenAPI document. */
+/**
+ * The human docs page: the OpenAPI document rendered to plain HTML on the server, so it reads
+ * the same offline, without JavaScript, and in `curl`.
+ */
+
+interface SchemaRef {
+  $ref?: string;
+  [key: string]: unknown;
+}
+interface OperationDoc {
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  security?: Array<Record<string, unknown>>;
+  parameters?: Array<{ in: string; name: string; required?: boolean; description?: string }>;
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: SchemaRef }> };
+  responses?: Record<string, { description?: string; content?: Record<string, { schema?: SchemaRef }> }>;
+}
+interface OpenApiDoc {
+  info: { title: string; version: string; description?: string };
+  paths: Record<string, Record<string, OperationDoc>>;
+  components?: { schemas?: Record<string, unknown> };
+}
+
+const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function resolve(doc: OpenApiDoc, schema: SchemaRef | undefined): unknown {
+  if (!schema?.$ref) return schema;
+  return doc.components?.schemas?.[schema.$ref.split('/').pop()!] ?? schema;
+}
+
+const pre = (value: unknown) => `<pre>${esc(JSON.stringify(value, null, 2))}</pre>`;
+
+function operationHtml(doc: OpenApiDoc, path: string, method: string, op: OperationDoc): string {
+  const id = `${method}-${path.replace(/[^a-zA-Z0-9]+/g, '-')}`;
+  let html = `<details id="${esc(id)}"><summary><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span><code>${esc(path)}</code> — ${esc(op.summary)}</summary>`;
+  if (op.description) html += `<p>${esc(op.description)}</p>`;
+  if (op.security?.length) html += `<p>Auth: ${op.security.map((s) => esc(Object.keys(s)[0])).join(' or ')}</p>`;
+  for (const p of op.parameters ?? []) {
+    html += `<div><code>${esc(p.in)} ${esc(p.name)}</code>${p.required ? ' (required)' : ''} ${esc(p.description)}</div>`;
+  }
+  const body = op.requestBody?.content?.['application/json'];
+  if (body) html += `<h4>Body${op.requestBody?.required ? '' : ' (optional)'}</h4>${pre(resolve(doc, body.schema))}`;
+  html += '<h4>Responses</h4>';
+  for (const [status, r] of Object.entries(op.responses ?? {})) {
+    const content = r.content ? Object.values(r.content)[0] : undefined;
+    html += `<div><b>${esc(status)}</b> ${esc(r.description)}</div>`;
+    if (content && Number(status) < 300) html += pre(resolve(doc, content.schema));
+  }
+  return `${html}</details>`;
+}
+
 export function docsPage(document: unknown): string {
-  const json = JSON.stringify(document).replace(/</g, '\\u003c');
+  const doc = document as OpenApiDoc;
+  const byTag = new Map<string, string[]>();
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      for (const tag of op.tags ?? ['Other']) {
+        if (!byTag.has(tag)) byTag.set(tag, []);
+        byTag.get(tag)!.push(operationHtml(doc, path, method, op));
+      }
+    }
+  }
+  const sections = [...byTag].map(([tag, ops]) => `<h2>${esc(tag)}</h2>${ops.join('')}`).join('');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Parley API</title>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(doc.info.title)} API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1d2330;background:#f7f8fa}
@@ -16,34 +77,6 @@ summary{cursor:pointer;padding:10px 0;font-weight:600}
 pre{background:#f0f2f5;padding:8px;border-radius:4px;overflow:auto;font-size:13px}
 code{font-family:ui-monospace,monospace}
 </style></head>
-<body><header><h1>Parley API</h1><div id="desc"></div></header><main id="ops"></main>
-<script>
-const doc = ${json};
-const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
-const resolve = (s) => s && s.$ref ? doc.components.schemas[s.$ref.split('/').pop()] : s;
-document.getElementById('desc').textContent = doc.info.description + ' OpenAPI document: /openapi.json';
-const byTag = {};
-for (const [path, item] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(item)) {
-  for (const tag of op.tags || ['Other']) (byTag[tag] ||= []).push({ path, method, op });
-}
-let html = '';
-for (const [tag, ops] of Object.entries(byTag)) {
-  html += '<h2>' + esc(tag) + '</h2>';
-  for (const { path, method, op } of ops) {
-    html += '<details><summary><span class="m ' + method + '">' + method.toUpperCase() + '</span><code>' + esc(path) + '</code> — ' + esc(op.summary) + '</summary>';
-    if (op.description) html += '<p>' + esc(op.description) + '</p>';
-    if (op.security) html += '<p>Auth: ' + op.security.map((s) => Object.keys(s)[0]).join(' or ') + '</p>';
-    for (const p of op.parameters || []) html += '<div><code>' + esc(p.in) + ' ' + esc(p.name) + '</code>' + (p.required ? ' (required)' : '') + ' ' + esc(p.description) + '</div>';
-    const body = op.requestBody && op.requestBody.content['application/json'];
-    if (body) html += '<h4>Body</h4><pre>' + esc(JSON.stringify(resolve(body.schema), null, 2)) + '</pre>';
-    html += '<h4>Responses</h4>';
-    for (const [status, r] of Object.entries(op.responses)) {
-      const c = r.content && Object.values(r.content)[0];
-      html += '<div><b>' + status + '</b> ' + esc(r.description) + '</div>' + (c && status < 300 ? '<pre>' + esc(JSON.stringify(resolve(c.schema), null, 2)) + '</pre>' : '');
-    }
-    html += '</details>';
-  }
-}
-document.getElementById('ops').innerHTML = html;
-</script></body></html>`;
+<body><header><h1>${esc(doc.info.title)} API <small>${esc(doc.info.version)}</small></h1><div>${esc(doc.info.description)} OpenAPI document: <a href="/openapi.json">/openapi.json</a></div></header>
+<main>${sections}</main></body></html>`;
 }

@@ -30,7 +30,8 @@ function toOpenApi(op: Operation): ZodOpenApiOperationObject {
     tags: op.tags,
     ...(op.security ? { security: op.security.map((s) => ({ [s]: [] })) } : {}),
     ...(Object.keys(requestParams).length ? { requestParams } : {}),
-    ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: op.body } } } } : {}),
+    // A body schema that accepts nothing at all (webhook-secret rotation) is an optional body.
+    ...(op.body ? { requestBody: { required: !op.body.safeParse(undefined).success, content: { 'application/json': { schema: op.body } } } } : {}),
     responses: Object.fromEntries(
       Object.entries(op.responses).map(([status, r]) => [
         status,

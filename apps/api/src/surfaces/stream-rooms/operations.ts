@@ -2,7 +2,7 @@ import { streamRooms } from '@parley/contracts';
 import type { HttpReply, HttpRequest } from '@parley/infra/http';
 import { fixedWindowQuota, quotaHeaders, type FixedWindowQuota } from '@parley/infra/rate-limit';
 import type { z, ZodType } from 'zod';
-import { callerKey, identifyCaller, type Caller } from '../../application/caller.js';
+import { callerKey, callerQuota, identifyCaller, type Caller } from '../../application/caller.js';
 import { isRefusal, type Refusal } from '../../application/outcome.js';
 import * as useCases from '../../application/stream-rooms.js';
 import type { ApiContext } from '../../context.js';
@@ -15,19 +15,22 @@ const errorResponses = {
   401: { description: 'Unauthorized - Invalid or missing token', schema: streamRooms.streamRoomsError },
   403: { description: 'Forbidden - Insufficient permissions', schema: streamRooms.streamRoomsError },
   404: { description: "Not Found - Room doesn't exist", schema: streamRooms.streamRoomsError },
-  429: { description: 'Rate Limited - Too many requests', schema: streamRooms.streamRoomsError },
+  429: { description: 'Rate Limited - Too many requests', schema: streamRooms.streamRoomsError, headers: ['Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'] },
   500: { description: 'Server Error', schema: streamRooms.streamRoomsError },
 };
 const rateHeaders = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
+const withBodyErrors = { ...errorResponses, 413: { description: 'Payload Too Large - Body over 64 KiB', schema: streamRooms.streamRoomsError } };
 const ok = (description: string, schema: ZodType) => ({ 200: { description, schema, headers: rateHeaders } });
 const MAX_BODY = 64 * 1024;
+/** The rotation body may be left out entirely: the default grace applies. */
+const optionalRotateBody = streamRooms.rotateWebhookSecretBody.optional().default({ grace_seconds: 3600 });
 
 /**
  * The stream-rooms REST surface (`/rooms/...`): HTTP in, use case, HTTP out. Every answer carries
  * the caller's quota headers; a caller is its token (by subject) or, without one, its IP.
  */
 export function streamRoomsOperations(ctx: ApiContext): Operation[] {
-  const quota = fixedWindowQuota({ limit: ctx.config.PARLEY_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 });
+  const quota = callerQuota(ctx);
   const publicQuota = fixedWindowQuota({ limit: ctx.config.PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 });
 
   const withQuota = (reply: HttpReply, headers: Record<string, string>): HttpReply => ({ ...reply, headers: { ...reply.headers, ...headers } });
@@ -45,7 +48,8 @@ export function streamRoomsOperations(ctx: ApiContext): Operation[] {
       if (!q.allowed) return streamRoomsError(429, 'Too many requests', headers);
       let body: unknown = undefined;
       if (schema) {
-        const parsed = parseBody(schema, req.body);
+        // No body at all is `undefined` to the schema, so an optional body (webhook-secret rotation) may be left out.
+        const parsed = req.body.length === 0 ? validate(schema, undefined) : parseBody(schema, req.body);
         if (!parsed.ok) return withQuota(streamRoomsError(400, parsed.message), headers);
         body = parsed.value;
       }
@@ -67,7 +71,11 @@ export function streamRoomsOperations(ctx: ApiContext): Operation[] {
       security: ['bearer'],
       headers: { 'Idempotency-Key': { description: 'Makes a retry return the first answer (same room, same key).' } },
       body: streamRooms.createRoomBody,
-      responses: { ...ok('The new room; `api_key` is shown only here.', streamRooms.createRoomResponse), ...errorResponses },
+      responses: {
+        ...ok('The new room; `api_key` is shown only here.', streamRooms.createRoomResponse),
+        ...withBodyErrors,
+        409: { description: 'Conflict - Idempotency-Key already used for another room', schema: streamRooms.streamRoomsError },
+      },
       handle: endpoint(streamRooms.createRoomBody, (req, caller, body) =>
         useCases.createRoom(ctx, { body, caller, ip: req.ip, ...(req.headers['idempotency-key'] ? { idempotencyKey: req.headers['idempotency-key'].slice(0, 200) } : {}) }),
       ),
@@ -105,7 +113,7 @@ export function streamRoomsOperations(ctx: ApiContext): Operation[] {
       description: 'Updates room settings. Requires owner token.',
       security: ['bearer'],
       body: streamRooms.updateRoomBody,
-      responses: { ...ok('The room as it is now.', streamRooms.ownedRoom), ...errorResponses },
+      responses: { ...ok('The room as it is now.', streamRooms.ownedRoom), ...withBodyErrors },
       handle: endpoint(streamRooms.updateRoomBody, (req, caller, body) => useCases.updateRoom(ctx, req.params.room!, caller, body)),
     },
     {
@@ -117,7 +125,7 @@ export function streamRoomsOperations(ctx: ApiContext): Operation[] {
       description: `Mints a JWT for room access. Requires the room API key or the owner token. \`ttl\` is at most ${streamRooms.maxTokenTtlSeconds} seconds.`,
       security: ['bearer', 'apiKey'],
       body: streamRooms.mintTokenBody,
-      responses: { ...ok('A room token.', streamRooms.mintTokenResponse), ...errorResponses },
+      responses: { ...ok('A room token.', streamRooms.mintTokenResponse), ...withBodyErrors },
       handle: endpoint(streamRooms.mintTokenBody, (req, caller, body) => useCases.mintToken(ctx, req.params.room!, caller, body)),
     },
     {
@@ -129,7 +137,7 @@ export function streamRoomsOperations(ctx: ApiContext): Operation[] {
       description: 'Ban, mute, unban, unmute or stealth-ban a user. Requires a moderator or owner token. The owner cannot be moderated; only the owner can restrict a moderator.',
       security: ['bearer'],
       body: streamRooms.moderateBody,
-      responses: { ...ok('The action as recorded.', streamRooms.moderateResponse), ...errorResponses },
+      responses: { ...ok('The action as recorded.', streamRooms.moderateResponse), ...withBodyErrors },
       handle: endpoint(streamRooms.moderateBody, (req, caller, body) => useCases.moderate(ctx, req.params.room!, caller, body)),
     },
     {
@@ -162,9 +170,9 @@ export function streamRoomsOperations(ctx: ApiContext): Operation[] {
       summary: 'Rotate webhook secret (Parley extension)',
       description: 'Issues a new HMAC secret; the previous one keeps working for `grace_seconds`. Owner token.',
       security: ['bearer'],
-      body: streamRooms.rotateWebhookSecretBody,
-      responses: { ...ok('The new secret.', streamRooms.webhookSecretResponse), ...errorResponses },
-      handle: endpoint(streamRooms.rotateWebhookSecretBody.optional().default({ grace_seconds: 3600 }), (req, caller, body) =>
+      body: optionalRotateBody,
+      responses: { ...ok('The new secret.', streamRooms.webhookSecretResponse), ...withBodyErrors },
+      handle: endpoint(optionalRotateBody, (req, caller, body) =>
         useCases.rotateWebhookSecret(ctx, req.params.room!, caller, body.grace_seconds),
       ),
     },
