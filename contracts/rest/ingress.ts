@@ -62,3 +62,21 @@ export const ingressLimits = {
   /** Signed requests with `X-Chat-Timestamp` must be this fresh (either way). */
   signatureWindowMs: 5 * 60_000,
 } as const;
+
+/**
+ * The stream-rooms REST reference shows ingress in a shorter form,
+ * `{ type, user: { id, name, avatar }, content }`; it is read as the ingress guide's
+ * `{ type, payload: { userId, displayName, avatar, text } }`. A body with `payload` is left alone.
+ */
+export function normalizeIngressBody(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const v = value as Record<string, unknown>;
+  if ('payload' in v || !('content' in v || 'user' in v)) return value;
+  const { user, content, ...rest } = v;
+  const u = typeof user === 'object' && user !== null ? (user as Record<string, unknown>) : {};
+  const payload: Record<string, unknown> = { text: content };
+  if (u.id !== undefined) payload.userId = u.id;
+  if (u.name !== undefined) payload.displayName = u.name;
+  if (u.avatar !== undefined) payload.avatar = u.avatar;
+  return { ...rest, payload };
+}

@@ -10,10 +10,11 @@ import { validWebhookSecrets } from './webhook-secret.js';
 
 const spec = deciderSpec(roomDecider);
 const T0 = 1_700_000_000_000;
-const owner: Actor = { userId: 'discord:1', roomRoles: [] };
-const mod: Actor = { userId: 'discord:2', roomRoles: [] };
-const stranger: Actor = { userId: 'discord:3', roomRoles: [] };
-const tokenModerator: Actor = { userId: 'custom:bot', roomRoles: ['moderator'] };
+const owner: Actor = { userId: 'discord:1', roomRoles: [], credential: 'identity' };
+const mod: Actor = { userId: 'discord:2', roomRoles: [], credential: 'identity' };
+const stranger: Actor = { userId: 'discord:3', roomRoles: [], credential: 'identity' };
+const tokenModerator: Actor = { userId: 'custom:bot', roomRoles: ['moderator'], credential: 'room_token' };
+const ownerIdRoomToken: Actor = { userId: 'discord:1', roomRoles: [], credential: 'room_token' };
 
 const create: CreateRoom = {
   type: 'CreateRoom',
@@ -84,6 +85,9 @@ describe('room decider', () => {
       spec.given(withModerator).when({ type: 'ModerateUser', actor: owner, action, target: 'discord:1', at: T0 }).thenFails('forbidden');
     }
     spec.given(withModerator).when({ type: 'ModerateUser', actor: tokenModerator, action: 'ban', target: 'discord:2', at: T0 }).thenFails('forbidden');
+    // A room token minted (by the API key holder) with the owner's id is not the owner.
+    spec.given(withModerator).when({ type: 'ModerateUser', actor: ownerIdRoomToken, action: 'ban', target: 'discord:2', at: T0 }).thenFails('forbidden');
+    spec.given(withModerator).when({ type: 'UpdateRoom', actor: ownerIdRoomToken, name: 'x', at: T0 }).thenFails('forbidden');
     const ok = spec.given(withModerator).when({ type: 'ModerateUser', actor: owner, action: 'ban', target: 'discord:2', at: T0 }).outcome;
     expect(Array.isArray(ok)).toBe(true);
   });

@@ -53,12 +53,12 @@ export function actorOn(state: RoomState, caller: Caller): Actor | Refusal {
     case 'invalid':
       return refuse('unauthenticated', caller.reason === 'expired' ? 'Token expired' : 'Invalid token');
     case 'identity':
-      return { userId: caller.userId, roomRoles: [] };
+      return { userId: caller.userId, roomRoles: [], credential: 'identity' };
     case 'room':
       if (caller.room !== state.roomId) return refuse('forbidden', 'Token is for another room');
-      return { userId: caller.userId, roomRoles: caller.roles };
+      return { userId: caller.userId, roomRoles: caller.roles, credential: 'room_token' };
     case 'api_key':
       if (!apiKeyMatches(caller.key, state.apiKeyHash)) return refuse('unauthenticated', 'Invalid API key');
-      return { userId: null, roomRoles: [], apiKey: true };
+      return { userId: null, roomRoles: [], credential: 'api_key' };
   }
 }

@@ -103,7 +103,7 @@ export function createIngress(ctx: ApiContext) {
 
     const json = parseJsonBody(req.rawBody);
     if (!json.ok) return { outcome: 'bad_request', message: 'Invalid JSON payload', limit: ipLimit };
-    const parsed = ingress.ingressBody.safeParse(json.value);
+    const parsed = ingress.ingressBody.safeParse(ingress.normalizeIngressBody(json.value));
     if (!parsed.success) {
       return { outcome: 'bad_request', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), limit: ipLimit };
     }

@@ -182,7 +182,7 @@ export async function updateRoom(ctx: ApiContext, roomId: string, caller: Caller
 export async function mintToken(ctx: ApiContext, roomId: string, caller: Caller, body: streamRooms.MintTokenBody): Promise<streamRooms.MintTokenResponse | Refusal> {
   const acting = await actingOn(ctx, roomId, caller);
   if (isRefusal(acting)) return acting;
-  if (!acting.actor.apiKey && (caller.kind !== 'identity' || !isOwner(acting.state, acting.actor))) return refuse('forbidden', 'Requires the room API key or the owner token');
+  if (acting.actor.credential !== 'api_key' && !isOwner(acting.state, acting.actor)) return refuse('forbidden', 'Requires the room API key or the owner token');
   const token = await ctx.tokens.issueRoomToken({ sub: body.user_id, room: roomId, name: body.display_name, roles: body.roles }, body.ttl);
   return { token };
 }
@@ -220,7 +220,7 @@ export async function rotateApiKey(ctx: ApiContext, roomId: string, caller: Call
 export async function webhookSecret(ctx: ApiContext, roomId: string, caller: Caller): Promise<{ webhook_secret: string; previous_valid_until: string | null } | Refusal> {
   const acting = await actingOn(ctx, roomId, caller);
   if (isRefusal(acting)) return acting;
-  if (caller.kind !== 'identity' || !isOwner(acting.state, acting.actor)) return refuse('forbidden', 'Only the room owner can read the webhook secret');
+  if (!isOwner(acting.state, acting.actor)) return refuse('forbidden', 'Only the room owner can read the webhook secret');
   const s = acting.state;
   const previousValid = s.previousWebhookSecretValidUntil !== null && s.previousWebhookSecretValidUntil > ctx.now();
   return { webhook_secret: s.webhookSecret!, previous_valid_until: previousValid ? iso(s.previousWebhookSecretValidUntil) : null };

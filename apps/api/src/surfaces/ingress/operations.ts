@@ -50,6 +50,7 @@ export function ingressOperations(ctx: ApiContext): Operation[] {
       description:
         'Push a message into the room from an external source. Authenticate with `Authorization: Bearer <room API key>` or `X-Chat-Signature: sha256=<hex HMAC-SHA256 of the raw body with the webhook secret>`. ' +
         'With `X-Chat-Timestamp: <unix seconds>` the signature covers `<timestamp>.<body>`, the request must be within 5 minutes, and a repeated signature is refused (a room can require this). ' +
+        'The short form of the stream-rooms reference, `{type, user: {id, name, avatar}, content}`, is accepted too. ' +
         'Limits: 20 messages / 10 s per user id, 60 / 10 s per source IP, 64 KB per message. `Idempotency-Key` makes a retry return the first answer without appending again.',
       tags: ['Webhook ingress'],
       security: ['apiKey', 'hmac'],
