@@ -20,6 +20,10 @@ import { mountOps } from './ops/routes.js';
 import { idSecretFrom, serverSecret } from './secrets.js';
 import { mountOperations, type Operation } from './surfaces/shared/operation.js';
 import { ingressOperations } from './surfaces/ingress/operations.js';
+import { createIngress } from './application/ingress.js';
+import { realtimeAuthenticate, realtimeOnClientSend } from './application/realtime-policy.js';
+import { exportRealtimeMetrics } from './ops/realtime-metrics.js';
+import { createRealtime, type Realtime } from '@parley/infra/realtime';
 import { streamRoomsOperations } from './surfaces/stream-rooms/operations.js';
 import { authOperations } from './surfaces/community/index.js';
 import { simpleRoomsOperations } from './surfaces/simple-rooms/index.js';
@@ -32,6 +36,7 @@ export interface Parley {
   ctx: ApiContext;
   http: HttpServer;
   relay: Relay;
+  realtime: Realtime;
   openapi: object;
   stop(): Promise<void>;
 }
@@ -81,11 +86,25 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     projector.applyBatch(batch);
   });
   const roomsSub = await bus.subscribe({ group: `api-${config.PARLEY_NODE_ID}` }, (batch) => rooms.observe(batch));
+
+  const http = createHttpServer({ logger, metrics });
+  const ingress = createIngress(ctx);
+  const realtime = await createRealtime({
+    app: http.app,
+    bus,
+    store,
+    nodeId: config.PARLEY_NODE_ID,
+    authenticate: realtimeAuthenticate(ctx),
+    onClientSend: realtimeOnClientSend(ingress),
+    onError: (err, where) => logger.error({ err, where }, 'realtime error'),
+  });
+  ctx.online = (roomId) => realtime.online(roomId);
+  exportRealtimeMetrics(metrics, realtime);
+
   const relay = await startRelay({ store, bus, checkpoints });
   relay.done.catch((error) => logger.fatal({ err: error }, 'relay stopped'));
 
-  const http = createHttpServer({ logger, metrics });
-  const operations: Operation[] = [...streamRoomsOperations(ctx), ...ingressOperations(ctx), ...authOperations(ctx), ...simpleRoomsOperations(ctx)];
+  const operations: Operation[] = [...streamRoomsOperations(ctx), ...ingressOperations(ingress), ...authOperations(ctx), ...simpleRoomsOperations(ctx)];
   mountOperations(http, operations);
   const trpc = trpcHandler(ctx);
   http.route('any', '/trpc/*', trpc, { name: 'trpc', maxBody: 256 * 1024 });
@@ -121,9 +140,11 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     ctx,
     http,
     relay,
+    realtime,
     openapi,
     async stop() {
       clearInterval(headTimer);
+      await realtime.close();
       http.close();
       await relay.stop();
       await projectorSub.close();

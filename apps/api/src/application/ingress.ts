@@ -148,5 +148,39 @@ export function createIngress(ctx: ApiContext) {
     return answer;
   }
 
-  return { handle };
+  /**
+   * A chat message a viewer sends over the socket: the same per-user limit, word filter and
+   * moderation as ingress. Resolves with why it was refused, or nothing when it is durable.
+   */
+  async function postFromSocket(
+    sender: { userId: string; displayName: string },
+    roomId: string,
+    message: { text: string; meta?: unknown },
+  ): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
+    const now = ctx.now();
+    const room = ctx.rooms.cached(roomId) ?? (await ctx.rooms.state(roomId));
+    if (!room) return { ok: false, code: 'not_found', message: 'Room not found' };
+    if (Buffer.byteLength(message.text) > ingress.ingressLimits.maxBodyBytes) return { ok: false, code: 'too_large', message: 'Message over 64 KB' };
+    const limit = perUser.check(`${roomId}\u0000${sender.userId}`, now);
+    if (!limit.allowed) return { ok: false, code: 'rate_limited', message: `Too many messages; retry in ${Math.ceil(limit.retryAfterMs / 1000)} s` };
+    const result = await ctx.rooms.post(roomId, {
+      type: 'PostMessage',
+      messageId: crypto.randomUUID(),
+      kind: 'chat',
+      payload: { text: message.text, displayName: sender.displayName, userId: sender.userId },
+      ...(message.meta !== undefined ? { meta: message.meta } : {}),
+      sender: sender.userId,
+      via: 'socket',
+      textBlocked: room.filterEnabled && filterOf(room)(message.text).blocked,
+      at: now,
+    });
+    if (isDomainError(result)) return { ok: false, code: 'not_found', message: 'Room not found' };
+    counter.inc({ outcome: result.status, source: 'socket' });
+    if (result.status === 'filtered') return { ok: false, code: 'filtered', message: `Message filtered (${result.reason})` };
+    return { ok: true };
+  }
+
+  return { handle, postFromSocket };
 }
+
+export type Ingress = ReturnType<typeof createIngress>;

@@ -2,8 +2,7 @@ import { ingress } from '@parley/contracts';
 import type { RateDecision } from '@parley/domain/ingress';
 import type { HttpReply } from '@parley/infra/http';
 import { z } from 'zod';
-import { createIngress, type IngressAnswer } from '../../application/ingress.js';
-import type { ApiContext } from '../../context.js';
+import type { Ingress, IngressAnswer } from '../../application/ingress.js';
 import type { Operation } from '../shared/operation.js';
 
 /** The ingress reference answers with plain-text bodies: `queued`, `filtered`, `Unauthorized`, … */
@@ -39,8 +38,7 @@ export function replyOf(answer: IngressAnswer): HttpReply {
 
 const plain = (description: string) => ({ description, schema: z.string(), contentType: 'text/plain' });
 
-export function ingressOperations(ctx: ApiContext): Operation[] {
-  const ingressService = createIngress(ctx);
+export function ingressOperations(ingressService: Ingress): Operation[] {
   return [
     {
       method: 'post',

@@ -1,0 +1,47 @@
+import { isListedModerator, activeRestrictions } from '@parley/domain/rooms';
+import type { Authenticate, OnClientSend } from '@parley/infra/realtime';
+import type { ApiContext } from '../context.js';
+import { shortId } from './ids.js';
+import type { Ingress } from './ingress.js';
+
+/**
+ * Who may watch a room over WebSocket/SSE: a room token for that room (minted with the API key
+ * or by the owner), an identity token (the owner, moderators), or a guest where the room allows
+ * the `guest` provider. A banned user is refused; `max_viewers` is enforced by the fan-out node.
+ */
+export function realtimeAuthenticate(ctx: ApiContext): Authenticate {
+  return async ({ room, token, guest, name }) => {
+    const state = ctx.rooms.cached(room) ?? (await ctx.rooms.state(room));
+    if (!state) return { ok: false, status: 404, message: 'Room not found' };
+    if (token) {
+      const roomToken = await ctx.tokens.verifyRoomToken(token);
+      let principal;
+      if (roomToken.ok) {
+        if (roomToken.claims.room !== room) return { ok: false, status: 403, message: 'Token is for another room' };
+        const { sub, name: displayName, roles } = roomToken.claims;
+        principal = { userId: sub, displayName, roles, isModerator: roles.includes('moderator') || isListedModerator(state, sub) };
+      } else {
+        const identity = await ctx.tokens.verifyIdentity(token);
+        if (!identity.ok) return { ok: false, status: 401, message: identity.reason === 'expired' || roomToken.reason === 'expired' ? 'Token expired' : 'Invalid token' };
+        const sub = identity.claims.sub;
+        principal = { userId: sub, displayName: identity.claims.username ?? sub, roles: [], isModerator: isListedModerator(state, sub) };
+      }
+      if (activeRestrictions(state, principal.userId, ctx.now()).banned) return { ok: false, status: 403, message: 'Banned from this room' };
+      return { ok: true, principal, maxViewers: state.maxViewers };
+    }
+    if (guest) {
+      if (!state.allowedProviders.includes('guest')) return { ok: false, status: 403, message: 'This room does not allow guests' };
+      const displayName = (name ?? '').trim().slice(0, 32) || 'Guest';
+      return { ok: true, principal: { userId: `guest:${shortId(10)}`, displayName, roles: ['guest'], isModerator: false }, maxViewers: state.maxViewers };
+    }
+    return { ok: false, status: 401, message: 'A room token or ?guest=1 is required' };
+  };
+}
+
+/** Socket sends go through the ingress rules; guests only watch. */
+export function realtimeOnClientSend(ingress: Ingress): OnClientSend {
+  return async (principal, room, frame) => {
+    if (principal.roles.includes('guest')) return { ok: false, code: 'forbidden', message: 'Guests cannot send messages' };
+    return ingress.postFromSocket({ userId: principal.userId, displayName: principal.displayName }, room, { text: frame.text, ...(frame.meta !== undefined ? { meta: frame.meta } : {}) });
+  };
+}

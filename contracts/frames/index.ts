@@ -1,0 +1,3 @@
+export * from './server-frames.js';
+export * from './client-frames.js';
+export * from './close-codes.js';

@@ -1,0 +1,145 @@
+import type { TemplatedApp } from '@trufflesuite/uws-js-unofficial';
+import { closeCodes } from '@parley/contracts/frames';
+import type { Bus, BusSubscription } from '../bus/port.js';
+import type { EventStore } from '../event-store/port.js';
+import { canSee, encodeFrame, type FrameEntry } from './frame-entry.js';
+import { withDefaultLimits, type RealtimeLimits } from './limits.js';
+import { newRealtimeMetrics, type RealtimeMetrics } from './metrics.js';
+import type { Authenticate, OnClientSend } from './principal.js';
+import { RoomRegistry } from './room-registry.js';
+import type { RoomState } from './room-state.js';
+import { sseHandler } from './sse-endpoint.js';
+import type { SseViewer } from './sse-viewer.js';
+import { userTopic } from './topics.js';
+import type { ViewerContext } from './viewer.js';
+import { wsBehavior } from './ws-endpoint.js';
+import { WsViewer } from './ws-viewer.js';
+
+export interface RealtimeOptions {
+  app: TemplatedApp;
+  bus: Bus;
+  store: EventStore;
+  authenticate: Authenticate;
+  onClientSend?: OnClientSend;
+  /** Names this node's bus group (`fanout-<nodeId>`): every node sees every event. */
+  nodeId: string;
+  limits?: Partial<RealtimeLimits>;
+  wsPath?: string;
+  ssePath?: string;
+  /** Unexpected errors in connection handling (default: console.error); one connection's bug must not crash the node. */
+  onError?: (err: unknown, where: string) => void;
+}
+
+export interface Realtime {
+  /** Viewers of the room connected to this node (WebSocket and SSE). */
+  online(roomId: string): number;
+  readonly metrics: Readonly<RealtimeMetrics>;
+  readonly limits: Readonly<RealtimeLimits>;
+  /** Stops timers and the bus subscription and closes every connection (1001). */
+  close(): Promise<void>;
+}
+
+/**
+ * The fan-out half of realtime delivery on one uWS app: bus events become frames, encoded once,
+ * kept in a per-room ring buffer and published once per node to uWS topics (and to SSE streams).
+ */
+export async function createRealtime(options: RealtimeOptions): Promise<Realtime> {
+  const { app, store } = options;
+  const limits = withDefaultLimits(options.limits);
+  const metrics = newRealtimeMetrics();
+  const ctx: ViewerContext = { store, limits, metrics };
+  const wsViewers = new Set<WsViewer>();
+  const sseViewers = new Set<SseViewer>();
+
+  const publish = (room: RoomState, entry: FrameEntry) => {
+    metrics.framesPublished++;
+    if (entry.audience.kind === 'all') {
+      app.publish(room.topic, entry.json, false, false);
+      metrics.deliveries += app.numSubscribers(room.topic);
+    } else {
+      app.publish(room.modTopic, entry.json, false, false);
+      metrics.deliveries += app.numSubscribers(room.modTopic);
+      const sender = entry.audience.sender;
+      if (sender !== null) {
+        const topic = userTopic(room.id, sender);
+        app.publish(topic, entry.json, false, false);
+        metrics.deliveries += app.numSubscribers(topic);
+      }
+    }
+    room.publishedSinceCheck = true;
+    room.bytesSinceCheck += entry.json.length;
+    if (room.bytesSinceCheck >= limits.maxBackpressure / 2) checkRoom(room);
+    for (const viewer of room.liveSse) {
+      if (!canSee(entry.audience, viewer.principal)) continue;
+      viewer.cork(() => viewer.sendLive(entry));
+      metrics.deliveries++;
+    }
+  };
+
+  const rooms = new RoomRegistry(store, limits, metrics, publish);
+  const onError = options.onError ?? ((err: unknown, where: string) => console.error(`realtime: ${where}:`, err));
+  const onViewersChanged = (room: RoomState) => {
+    room.presenceDirty = true;
+    if (room.viewers.size === 0) room.idleSince = Date.now();
+  };
+
+  app.ws(options.wsPath ?? '/ws', wsBehavior({ rooms, authenticate: options.authenticate, onClientSend: options.onClientSend, limits, metrics, ctx, viewers: wsViewers, onViewersChanged, onError }));
+  app.get(options.ssePath ?? '/sse', sseHandler({ rooms, authenticate: options.authenticate, metrics, ctx, viewers: sseViewers, onViewersChanged, onError }));
+
+  const sendPresence = () => {
+    for (const room of rooms.all()) {
+      if (!room.presenceDirty || !room.known) continue;
+      room.presenceDirty = false;
+      const json = encodeFrame({ t: 'presence', room: room.id, seq: room.lastSeq, online: room.online });
+      app.publish(room.topic, json, false, false);
+      metrics.presenceFrames++;
+      metrics.deliveries += app.numSubscribers(room.topic);
+      for (const viewer of room.liveSse) viewer.cork(() => viewer.writeControl(json, room.lastSeq));
+    }
+  };
+
+  // A socket's buffer only grows when its room publishes, so only those rooms are checked: on a
+  // timer, and at once whenever a room has published half the limit since its last check, so a
+  // socket cannot overshoot by more than that (plus one frame) however late the timer runs.
+  const checkRoom = (room: RoomState) => {
+    room.publishedSinceCheck = false;
+    room.bytesSinceCheck = 0;
+    for (const viewer of room.viewers) {
+      if (!(viewer instanceof WsViewer) || !viewer.live) continue;
+      if (viewer.buffered() > limits.maxBackpressure) {
+        viewer.slow = true;
+        viewer.end(closeCodes.slowConsumer, 'slow consumer');
+      }
+    }
+  };
+  const closeSlowConsumers = () => {
+    for (const room of rooms.all()) if (room.publishedSinceCheck) checkRoom(room);
+  };
+
+  const keepSseAlive = () => {
+    for (const viewer of [...sseViewers]) viewer.keepAlive();
+  };
+
+  const timers = [
+    setInterval(sendPresence, limits.presenceIntervalMs),
+    setInterval(closeSlowConsumers, limits.slowConsumerCheckMs),
+    setInterval(keepSseAlive, limits.sseKeepAliveMs),
+    setInterval(() => rooms.evictIdle(Date.now()), Math.max(1000, Math.min(60_000, limits.roomIdleMs / 4))),
+  ];
+  for (const t of timers) t.unref?.();
+
+  // Last, so every function a bus event reaches is initialised.
+  const subscription: BusSubscription = await options.bus.subscribe({ group: `fanout-${options.nodeId}` }, (events) => rooms.apply(events));
+
+  return {
+    online: (roomId) => rooms.get(roomId)?.online ?? 0,
+    metrics,
+    limits,
+    async close() {
+      for (const t of timers) clearInterval(t);
+      await subscription.close();
+      for (const viewer of [...wsViewers]) viewer.end(closeCodes.goingAway, 'server shutting down');
+      for (const viewer of [...sseViewers]) viewer.end();
+    },
+  };
+}
