@@ -20,6 +20,7 @@ import { mountOps } from './ops/routes.js';
 import { idSecretFrom, serverSecret } from './secrets.js';
 import { mountOperations, type Operation } from './surfaces/shared/operation.js';
 import { ingressOperations } from './surfaces/ingress/operations.js';
+import { historyOperations } from './surfaces/history/index.js';
 import { createIngress } from './application/ingress.js';
 import { realtimeAuthenticate, realtimeOnClientSend } from './application/realtime-policy.js';
 import { exportRealtimeMetrics } from './ops/realtime-metrics.js';
@@ -28,6 +29,8 @@ import { streamRoomsOperations } from './surfaces/stream-rooms/operations.js';
 import { authOperations } from './surfaces/community/index.js';
 import { simpleRoomsOperations } from './surfaces/simple-rooms/index.js';
 import { trpcHandler } from './trpc/http.js';
+import { startAdminAnalytics } from './application/admin-analytics.js';
+import { adminAnalyticsOperations } from './surfaces/admin/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -86,6 +89,8 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     projector.applyBatch(batch);
   });
   const roomsSub = await bus.subscribe({ group: `api-${config.PARLEY_NODE_ID}` }, (batch) => rooms.observe(batch));
+  // ClickHouse read models and admin analytics, only when configured (group `clickhouse-projector`).
+  const analytics = config.CLICKHOUSE_URL ? await startAdminAnalytics(ctx, config.CLICKHOUSE_URL) : null;
 
   const http = createHttpServer({ logger, metrics });
   const ingress = createIngress(ctx);
@@ -104,7 +109,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   const relay = await startRelay({ store, bus, checkpoints });
   relay.done.catch((error) => logger.fatal({ err: error }, 'relay stopped'));
 
-  const operations: Operation[] = [...streamRoomsOperations(ctx), ...ingressOperations(ingress), ...authOperations(ctx), ...simpleRoomsOperations(ctx)];
+  const operations: Operation[] = [...streamRoomsOperations(ctx), ...ingressOperations(ingress), ...historyOperations(ctx), ...authOperations(ctx), ...simpleRoomsOperations(ctx), ...(analytics ? adminAnalyticsOperations(ctx) : [])];
   mountOperations(http, operations);
   const trpc = trpcHandler(ctx);
   http.route('any', '/trpc/*', trpc, { name: 'trpc', maxBody: 256 * 1024 });
@@ -149,6 +154,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
       await relay.stop();
       await projectorSub.close();
       await roomsSub.close();
+      await analytics?.stop();
       projector.close();
       await bus.close();
       await store.close();

@@ -206,7 +206,7 @@ describe('OpenAPI', () => {
   it('documents every /api/rooms operation with the one error body', async () => {
     const doc: any = await (await fetch(`${server.url}/openapi.json`)).json();
     const methods = Object.fromEntries(Object.entries(doc.paths as Record<string, object>).filter(([p]) => p.startsWith('/api/rooms')).map(([p, ops]) => [p, Object.keys(ops).sort()]));
-    expect(methods).toEqual({ '/api/rooms': ['get', 'post'], '/api/rooms/{id}': ['delete', 'get'], '/api/rooms/{id}/join': ['post'], '/api/rooms/{id}/leave': ['post'], '/api/rooms/{id}/users': ['get'] });
+    expect(methods).toEqual({ '/api/rooms': ['get', 'post'], '/api/rooms/{id}': ['delete', 'get'], '/api/rooms/{id}/join': ['post'], '/api/rooms/{id}/leave': ['post'], '/api/rooms/{id}/users': ['get'], '/api/rooms/{id}/messages': ['get', 'post'] });
     expect(doc.paths['/api/rooms/{id}'].get.responses['404'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/SimpleRoomsError' });
     expect(doc.components.schemas.SimpleRoomsError.properties.error.enum).toEqual(expect.arrayContaining(['Invalid request', 'Authentication required', 'Forbidden', 'Room not found', 'Rate limit exceeded']));
   });

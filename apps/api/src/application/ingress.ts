@@ -31,6 +31,7 @@ interface Memo {
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+const REPLAYED = 'Replayed signature';
 
 /**
  * Webhook ingress: authenticate (API key, or HMAC with optional timestamp and replay window),
@@ -85,7 +86,7 @@ export function createIngress(ctx: ApiContext) {
     if (!valid) return 'Invalid signature';
     if (req.timestamp !== undefined) {
       const key = `${room.roomId}:${req.signature.trim().toLowerCase()}`;
-      if (seenSignatures.has(key)) return 'Replayed signature';
+      if (seenSignatures.has(key)) return REPLAYED;
       forget(seenSignatures, now, ingress.ingressLimits.signatureWindowMs * 2);
       seenSignatures.set(key, now);
     }
@@ -98,8 +99,13 @@ export function createIngress(ctx: ApiContext) {
     if (!ipLimit.allowed) return { outcome: 'rate_limited', limit: ipLimit };
     const room = ctx.rooms.cached(req.roomId) ?? (await ctx.rooms.state(req.roomId));
     if (!room) return { outcome: 'not_found', limit: ipLimit };
+    const memoKey = req.idempotencyKey ? `${req.roomId}\u0000${req.idempotencyKey}` : null;
     const authProblem = authenticate(room, req, now);
-    if (authProblem) return { outcome: 'unauthorized', message: authProblem, limit: ipLimit };
+    if (authProblem) {
+      // A retry of a signed request with its Idempotency-Key is the same request (same valid signature): it gets the first answer.
+      const remembered = authProblem === REPLAYED && memoKey ? memo.get(memoKey) : undefined;
+      return remembered ? remembered.answer : { outcome: 'unauthorized', message: authProblem, limit: ipLimit };
+    }
 
     const json = parseJsonBody(req.rawBody);
     if (!json.ok) return { outcome: 'bad_request', message: 'Invalid JSON payload', limit: ipLimit };
@@ -111,7 +117,6 @@ export function createIngress(ctx: ApiContext) {
     const source = body.payload.source ?? 'webhook';
     const sender = body.payload.userId !== undefined ? `${source}:${body.payload.userId}` : null;
 
-    const memoKey = req.idempotencyKey ? `${req.roomId}\u0000${req.idempotencyKey}` : null;
     const remembered = memoKey ? memo.get(memoKey) : undefined;
     if (remembered) return remembered.answer;
 

@@ -3,14 +3,19 @@ import type { Authenticate, OnClientSend } from '@parley/infra/realtime';
 import type { ApiContext } from '../context.js';
 import { shortId } from './ids.js';
 import type { Ingress } from './ingress.js';
+import { admitToSimpleRoomChat, sendToSimpleRoomChat } from './simple-room-chat-realtime.js';
+import { isSimpleRoomChat } from './simple-room-chat-room.js';
 
 /**
  * Who may watch a room over WebSocket/SSE: a room token for that room (minted with the API key
  * or by the owner), an identity token (the owner, moderators), or a guest where the room allows
  * the `guest` provider. A banned user is refused; `max_viewers` is enforced by the fan-out node.
+ * Chat rooms of simple rooms (`sr-<id>`) follow their own policy (simple-room-chat-realtime.ts).
  */
 export function realtimeAuthenticate(ctx: ApiContext): Authenticate {
-  return async ({ room, token, guest, name }) => {
+  return async (input) => {
+    if (isSimpleRoomChat(input.room)) return admitToSimpleRoomChat(ctx, input);
+    const { room, token, guest, name } = input;
     const state = ctx.rooms.cached(room) ?? (await ctx.rooms.state(room));
     if (!state) return { ok: false, status: 404, message: 'Room not found' };
     if (token) {
@@ -38,9 +43,10 @@ export function realtimeAuthenticate(ctx: ApiContext): Authenticate {
   };
 }
 
-/** Socket sends go through the ingress rules; guests only watch. */
+/** Socket sends go through the ingress rules; guests only watch. Simple-room chats post through their own use case. */
 export function realtimeOnClientSend(ingress: Ingress): OnClientSend {
   return async (principal, room, frame) => {
+    if (isSimpleRoomChat(room)) return sendToSimpleRoomChat(principal, frame);
     if (principal.roles.includes('guest')) return { ok: false, code: 'forbidden', message: 'Guests cannot send messages' };
     return ingress.postFromSocket({ userId: principal.userId, displayName: principal.displayName }, room, { text: frame.text, ...(frame.meta !== undefined ? { meta: frame.meta } : {}) });
   };

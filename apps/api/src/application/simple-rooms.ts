@@ -1,12 +1,13 @@
 import type { simpleRooms } from '@parley/contracts';
 import { isDomainError } from '@parley/domain';
-import { listRoomViews, toRoomUsersView, toRoomView, usernameKey, viewerOf, type SimpleRoomCommand, type Viewer } from '@parley/domain/simple-rooms';
+import { listRoomViews, toRoomUsersView, toRoomView, usernameKey, viewerOf, type SimpleRoom, type SimpleRoomCommand, type Viewer } from '@parley/domain/simple-rooms';
 import { visibleSimpleRooms } from '@parley/projections/simple-rooms';
 import type { ApiContext } from '../context.js';
 import type { AccountSession } from './account-session.js';
 import { shortId } from './ids.js';
 import { refuse, refusalOf, type Refusal } from './outcome.js';
 import { perContext } from './per-context.js';
+import { ensureChatRoom } from './simple-room-chat-room.js';
 import { SimpleRoomStore } from './simple-room-store.js';
 
 /**
@@ -15,16 +16,19 @@ import { SimpleRoomStore } from './simple-room-store.js';
  * `authorize`; a private room a caller may not see is `not_found`, never `forbidden`.
  *
  * Chat in a simple room `<id>` uses the stream-room machinery under room id `sr-<id>`
- * (stream `room-sr-<id>`); nothing here writes to it yet.
+ * (stream `room-sr-<id>`, see simple-room-chat-room.ts): creating a simple room opens its chat
+ * room too; simple-room-chat.ts has the chat use cases.
  */
 
 export const roomStoreOf = perContext((ctx) => new SimpleRoomStore(ctx.store));
 
-export const chatRoomIdOf = (simpleRoomId: string): string => `sr-${simpleRoomId}`;
+export { chatRoomIdOf } from './simple-room-chat-room.js';
 
 const READ_YOUR_WRITES_MS = 1000;
 const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const ROOM_ID_ATTEMPTS = 3;
+
+export const isSimpleRoomId = (roomId: string): boolean => ROOM_ID.test(roomId);
 
 type Success = { success: true };
 const SUCCESS: Success = { success: true };
@@ -71,9 +75,22 @@ export async function createRoom(ctx: ApiContext, session: AccountSession | null
       if (result.code === 'already_exists') continue;
       return refusalOf(result);
     }
+    if (result.state.status === 'open') await openChatRoom(ctx, result.state.room);
     return { room: toRoomView(result.state, viewerFor(ctx, session))! };
   }
   throw new Error(`no free simple-room id after ${ROOM_ID_ATTEMPTS} attempts`);
+}
+
+/**
+ * The room exists once its own append is durable; its chat room is opened right after. Should
+ * that fail, chat opens it on first use (`ensureChatRoom` is idempotent), so the answer stays 200.
+ */
+async function openChatRoom(ctx: ApiContext, room: SimpleRoom): Promise<void> {
+  try {
+    await ensureChatRoom(ctx, room);
+  } catch (err) {
+    ctx.logger.warn({ err, roomId: room.id }, 'chat room not opened with its simple room; it opens on first use');
+  }
 }
 
 type Membership = 'join' | 'leave' | 'delete';

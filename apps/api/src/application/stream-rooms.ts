@@ -136,6 +136,8 @@ export async function listOwnedRooms(ctx: ApiContext, caller: Caller): Promise<s
 
 /** Hot path: synchronous when the room is in the directory read model. */
 export function publicRoom(ctx: ApiContext, roomId: string): streamRooms.PublicRoom | null | Promise<streamRooms.PublicRoom | null> {
+  // `sr-<id>` rooms carry the chat of simple rooms; they are reached through /api/rooms only.
+  if (roomId.startsWith('sr-')) return null;
   const entry = getRoom(ctx.readModels.db, roomId);
   const view = (e: RoomDirectoryEntry): streamRooms.PublicRoom => ({
     room: e.roomId,

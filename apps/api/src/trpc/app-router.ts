@@ -1,4 +1,5 @@
 import { accountsRouter } from './accounts-router.js';
+import { adminAnalyticsRouter } from './admin-analytics-router.js';
 import { adminRouter, roomsRouter } from './rooms-router.js';
 import { simpleRoomsRouter } from './simple-rooms-router.js';
 import { router } from './trpc.js';
@@ -8,6 +9,7 @@ export const appRouter = router({
   admin: adminRouter,
   accounts: accountsRouter,
   simpleRooms: simpleRoomsRouter,
+  adminAnalytics: adminAnalyticsRouter,
 });
 
 /** What a TypeScript client imports (`import type { AppRouter } from '@parley/app-api/trpc'`). */

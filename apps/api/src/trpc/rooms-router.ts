@@ -1,5 +1,6 @@
-import { streamRooms } from '@parley/contracts';
+import { history, streamRooms } from '@parley/contracts';
 import { z } from 'zod';
+import { readHistory } from '../application/history.js';
 import * as useCases from '../application/stream-rooms.js';
 import { publicProcedure, router, unwrap } from './trpc.js';
 
@@ -32,6 +33,9 @@ export const roomsRouter = router({
   rotateWebhookSecret: publicProcedure
     .input(room.extend(streamRooms.rotateWebhookSecretBody.shape))
     .mutation(async ({ ctx, input }) => unwrap(await useCases.rotateWebhookSecret(ctx.api, input.room, ctx.caller, input.grace_seconds))),
+  history: publicProcedure
+    .input(room.extend(history.historyQuery.shape))
+    .query(async ({ ctx, input: { room, ...query } }) => unwrap(await readHistory(ctx.api, room, ctx.caller, query))),
 });
 
 export const adminRouter = router({

@@ -1,31 +1,17 @@
 import { simpleRooms } from '@parley/contracts';
-import { createRateLimiter } from '@parley/domain/ingress';
 import { parseJsonBody, type HttpReply, type HttpRequest } from '@parley/infra/http';
 import type { z, ZodType } from 'zod';
-import { activeSession, claimedAccount, usernameMatches, type AccountSession } from '../../application/account-session.js';
+import type { AccountSession } from '../../application/account-session.js';
 import { isRefusal } from '../../application/outcome.js';
 import * as useCases from '../../application/simple-rooms.js';
 import type { ApiContext } from '../../context.js';
-import { rateLimitHeaderNames, rateLimitHeaders } from '../community/rate-limit-headers.js';
 import type { Operation } from '../shared/operation.js';
+import { chatOperations } from './chat-operations.js';
 import { refusalReply, simpleRoomsError } from './errors.js';
+import { simpleRoomsIdentifier } from './identify.js';
+import { errors, ok, operationDefaults } from './operation-parts.js';
 
-/** community-chat-rest.txt's general limit ("2000 requests per minute"), per account, else per IP. */
-export const SIMPLE_ROOMS_RATE_LIMIT = { limit: 2000, windowMs: 60_000 };
-const MAX_BODY = 64 * 1024;
-
-const error = (description: string) => ({ description, schema: simpleRooms.errorBody, headers: rateLimitHeaderNames });
-const errors = {
-  400: error('Invalid request: missing or invalid parameters.'),
-  401: error('Authentication required: token missing, invalid, expired or of an ended session, or `X-Username` missing (writes) or not the token\'s user.'),
-  403: error('Forbidden: admin/member checks (public rooms are created and deleted by admins only).'),
-  404: error("Room not found: no such room, or a private room the caller is not a member of (its existence is not revealed)."),
-  429: { ...error('Rate limit exceeded: 2000 requests per minute per account (anonymous: per IP).'), headers: [...rateLimitHeaderNames, 'Retry-After'] },
-};
-const ok = (description: string, schema: ZodType) => ({ 200: { description, schema, headers: rateLimitHeaderNames } });
-const usernameHeader = (required: boolean) => ({ 'X-Username': { description: 'The username of the token\'s account (case-insensitive).' + (required ? '' : ' Optional on reads; checked when sent.'), required } });
-
-type Identified = { session: AccountSession | null; headers: Record<string, string> } | { reply: HttpReply };
+export { SIMPLE_ROOMS_RATE_LIMIT } from './identify.js';
 
 /**
  * The simple-rooms REST surface (`/api/rooms`, simple-rooms-rest.txt). Authentication is an
@@ -35,21 +21,7 @@ type Identified = { session: AccountSession | null; headers: Record<string, stri
  * is visible (private rooms of the caller), and the legacy `username` query never does.
  */
 export function simpleRoomsOperations(ctx: ApiContext): Operation[] {
-  const limiter = createRateLimiter({ ...SIMPLE_ROOMS_RATE_LIMIT, maxKeys: 100_000 });
-
-  async function identify(req: HttpRequest, write: boolean): Promise<Identified> {
-    const claimed = await claimedAccount(ctx.tokens, req.headers.authorization);
-    const decision = limiter.check(claimed.kind === 'account' ? `u:${claimed.session.userId}` : `ip:${req.ip}`, ctx.now());
-    const headers = rateLimitHeaders(decision, SIMPLE_ROOMS_RATE_LIMIT.limit, 'rooms');
-    if (!decision.allowed) return { reply: simpleRoomsError(429, headers) };
-    if (claimed.kind === 'invalid') return { reply: simpleRoomsError(401, headers) };
-    if (claimed.kind === 'anonymous') return { session: null, headers };
-    const session = await activeSession(ctx, claimed.session);
-    if (isRefusal(session)) return { reply: simpleRoomsError(401, headers) };
-    const header = req.headers['x-username'];
-    if (header === undefined ? write : !usernameMatches(session, header)) return { reply: simpleRoomsError(401, headers) };
-    return { session, headers };
-  }
+  const identify = simpleRoomsIdentifier(ctx);
 
   /** Identify, parse the body (optional when `bodyOptional`), run the use case, shape the answer. */
   function endpoint<S extends ZodType | undefined>(
@@ -71,12 +43,7 @@ export function simpleRoomsOperations(ctx: ApiContext): Operation[] {
     };
   }
 
-  const common = {
-    tags: ['Simple rooms'],
-    route: { maxBody: MAX_BODY, tooLarge: () => simpleRoomsError(400), onError: () => simpleRoomsError(500) },
-  };
-  const reads = { ...common, security: ['bearer' as const], headers: usernameHeader(false) };
-  const writes = { ...common, security: ['bearer' as const], headers: usernameHeader(true) };
+  const { reads, writes } = operationDefaults;
   const id = (req: HttpRequest) => req.params.id!;
 
   return [
@@ -154,5 +121,6 @@ export function simpleRoomsOperations(ctx: ApiContext): Operation[] {
       responses: { ...ok('The active users.', simpleRooms.roomUsersResponse), 401: errors[401], 404: errors[404], 429: errors[429] },
       handle: endpoint({ write: false }, (req, session) => useCases.roomUsers(ctx, session, id(req))),
     },
+    ...chatOperations(ctx, identify),
   ];
 }

@@ -1,0 +1,298 @@
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './testing/test-server.js';
+
+/*
+ * Webhook ingress authentication over real HTTP: API key, HMAC (with and without X-Chat-Timestamp),
+ * the replay window, rooms that require timestamps, secret rotation with a grace period, and every
+ * status the reference documents with its exact plain-text body. The server runs on an injected
+ * clock so windows can be crossed exactly; each test starts 11 s later so rate windows are fresh.
+ */
+
+let server: TestServer;
+let owner: string;
+let room: string;
+let apiKey: string;
+let secret: string;
+
+const clock = { offset: 0, frozen: null as number | null };
+const now = () => clock.frozen ?? Date.now() + clock.offset;
+const freeze = (at = now()) => (clock.frozen = at);
+const unfreeze = () => {
+  if (clock.frozen !== null) clock.offset = clock.frozen - Date.now();
+  clock.frozen = null;
+};
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+function send(path: string, body: string | Buffer, headers: Record<string, string> = {}, method = 'POST'): Promise<Reply> {
+  const url = new URL(server.url + path);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function rest(method: string, path: string, token: string, body?: unknown) {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+const sign = (key: string, data: string) => `sha256=${createHmac('sha256', key).update(data).digest('hex')}`;
+const message = (text: string) => JSON.stringify({ type: 'chat', payload: { text } });
+const ingress = (body: string, headers: Record<string, string>, roomId = room) => send(`/rooms/${roomId}/ingress`, body, headers);
+const head = () => server.parley.ctx.store.headPosition();
+
+function expectText(reply: Reply, status: number, text: string) {
+  expect({ status: reply.status, text: reply.text }).toEqual({ status, text });
+  expect(reply.headers['content-type']).toBe('text/plain; charset=utf-8');
+}
+
+beforeAll(async () => {
+  server = await startTestServer({}, { now });
+  owner = await server.identity('discord:hmac-owner');
+  const created = await rest('POST', '/rooms', owner, { name: 'Signed' });
+  room = created.body.room;
+  apiKey = created.body.api_key;
+  secret = (await rest('GET', `/rooms/${room}/webhook-secret`, owner)).body.webhook_secret;
+  expect(secret).toMatch(/^whsec_/);
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+beforeEach(() => {
+  unfreeze();
+  clock.offset += 11_000;
+});
+
+describe('ingress: API key', () => {
+  it('a valid key is 202 queued; a wrong, malformed or missing key is 401 Unauthorized and appends nothing', async () => {
+    expectText(await ingress(message('hello'), { authorization: `Bearer ${apiKey}` }), 202, 'queued');
+    const before = await head();
+    for (const authorization of [`Bearer ${apiKey}x`, 'Bearer sk_live_nope', `Basic ${apiKey}`, 'Bearer', apiKey]) {
+      expectText(await ingress(message('nope'), { authorization }), 401, 'Unauthorized');
+    }
+    expectText(await ingress(message('nope'), {}), 401, 'Unauthorized');
+    // The key of another room does not open this one.
+    const other = await rest('POST', '/rooms', owner, { name: 'Other' });
+    expectText(await ingress(message('nope'), { authorization: `Bearer ${other.body.api_key}` }), 401, 'Unauthorized');
+    expect(await head()).toBe(before + 3); // only the other room's creation
+  });
+});
+
+describe('ingress: HMAC signature', () => {
+  it('a signature of the raw body with the webhook secret is 202 queued, hex in either case', async () => {
+    const body = message('signed');
+    expectText(await ingress(body, { 'x-chat-signature': sign(secret, body) }), 202, 'queued');
+    const upper = `sha256=${sign(secret, message('upper')).slice('sha256='.length).toUpperCase()}`;
+    expectText(await ingress(message('upper'), { 'x-chat-signature': upper }), 202, 'queued');
+  });
+
+  it('invalid, wrong length, not hex, unprefixed, other secret, other body: 401 Unauthorized, nothing appended', async () => {
+    const body = message('tampered');
+    const good = sign(secret, body);
+    const hex = good.slice('sha256='.length);
+    const before = await head();
+    const bad = [
+      `sha256=${hex.slice(0, -1)}${hex.endsWith('0') ? '1' : '0'}`, // one nibble off
+      `sha256=${hex.slice(0, 62)}`, // 31 bytes
+      `sha256=${hex}00`, // 33 bytes
+      `sha256=${'z'.repeat(64)}`, // right length, not hex
+      `sha256=${'g'.repeat(63)}0`,
+      hex, // no prefix
+      `sha1=${hex}`,
+      'sha256=',
+      sign('whsec_someone-else', body),
+      sign(secret, message('another body')),
+      sign(secret, `${Math.floor(now() / 1000)}.${body}`), // covers a timestamp that was not sent
+    ];
+    for (const signature of bad) expectText(await ingress(body, { 'x-chat-signature': signature }), 401, 'Unauthorized');
+    expect(await head()).toBe(before);
+  });
+
+  it('an API key takes precedence: a bad key with a good signature is still 401', async () => {
+    const body = message('both');
+    expectText(await ingress(body, { authorization: 'Bearer sk_live_wrong', 'x-chat-signature': sign(secret, body) }), 401, 'Unauthorized');
+  });
+});
+
+describe('ingress: X-Chat-Timestamp and the replay window', () => {
+  it('the signature covers "<timestamp>.<body>"; the same signed request twice is refused as a replay', async () => {
+    const body = message('once');
+    const ts = String(Math.floor(now() / 1000));
+    const headers = { 'x-chat-timestamp': ts, 'x-chat-signature': sign(secret, `${ts}.${body}`) };
+    expectText(await ingress(body, headers), 202, 'queued');
+    const before = await head();
+    expectText(await ingress(body, headers), 401, 'Unauthorized');
+    expect((await ingress(body, headers)).headers['x-error-detail']).toBe('Replayed signature');
+    expect(await head()).toBe(before);
+    // A fresh signature (another timestamp) for the same body is a new request.
+    const ts2 = String(Number(ts) - 1);
+    expectText(await ingress(body, { 'x-chat-timestamp': ts2, 'x-chat-signature': sign(secret, `${ts2}.${body}`) }), 202, 'queued');
+  });
+
+  it('a timestamp 5 min + 1 s old (or ahead) is 401; 4 min 59 s old is 202', async () => {
+    const t = freeze(Math.floor(now() / 1000) * 1000);
+    const at = (deltaSeconds: number, text: string) => {
+      const body = message(text);
+      const ts = String(t / 1000 + deltaSeconds);
+      return ingress(body, { 'x-chat-timestamp': ts, 'x-chat-signature': sign(secret, `${ts}.${body}`) });
+    };
+    const stale = await at(-301, 'stale');
+    expectText(stale, 401, 'Unauthorized');
+    expect(stale.headers['x-error-detail']).toBe('Stale X-Chat-Timestamp');
+    expectText(await at(301, 'future'), 401, 'Unauthorized');
+    expectText(await at(-299, 'fresh'), 202, 'queued');
+    expectText(await at(299, 'slightly ahead'), 202, 'queued');
+    // Exactly 5 minutes is still inside the window.
+    expectText(await at(-300, 'edge'), 202, 'queued');
+    // Milliseconds are accepted too (13 digits), with the same window.
+    const body = message('ms');
+    const ms = String(t - 300_001);
+    expectText(await ingress(body, { 'x-chat-timestamp': ms, 'x-chat-signature': sign(secret, `${ms}.${body}`) }), 401, 'Unauthorized');
+  });
+
+  it('a malformed timestamp is 401', async () => {
+    const body = message('odd');
+    for (const ts of ['yesterday', '-5', '1.5', '', '12345678901234']) {
+      expectText(await ingress(body, { 'x-chat-timestamp': ts, 'x-chat-signature': sign(secret, `${ts}.${body}`) }), 401, 'Unauthorized');
+    }
+  });
+
+  it('a room that requires timestamps refuses untimestamped signatures, accepts timestamped ones, and still takes its API key', async () => {
+    expect((await rest('PUT', `/rooms/${room}`, owner, { require_signed_timestamp: true })).status).toBe(200);
+    try {
+      const body = message('strict');
+      const refused = await ingress(body, { 'x-chat-signature': sign(secret, body) });
+      expectText(refused, 401, 'Unauthorized');
+      expect(refused.headers['x-error-detail']).toBe('This room requires X-Chat-Timestamp');
+      const ts = String(Math.floor(now() / 1000));
+      expectText(await ingress(body, { 'x-chat-timestamp': ts, 'x-chat-signature': sign(secret, `${ts}.${body}`) }), 202, 'queued');
+      expectText(await ingress(message('by key'), { authorization: `Bearer ${apiKey}` }), 202, 'queued');
+    } finally {
+      expect((await rest('PUT', `/rooms/${room}`, owner, { require_signed_timestamp: false })).status).toBe(200);
+    }
+    const body = message('relaxed');
+    expectText(await ingress(body, { 'x-chat-signature': sign(secret, body) }), 202, 'queued');
+  });
+});
+
+describe('ingress: webhook secret rotation', () => {
+  it('the old secret works during the grace period and not a millisecond after; the new one works at once', async () => {
+    const rotatedAt = freeze(Math.floor(now() / 1000) * 1000);
+    const rotated = await rest('POST', `/rooms/${room}/webhook-secret`, owner, { grace_seconds: 60 });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body).toEqual({ webhook_secret: expect.stringMatching(/^whsec_/), previous_valid_until: new Date(rotatedAt + 60_000).toISOString() });
+    const fresh: string = rotated.body.webhook_secret;
+    expect(fresh).not.toBe(secret);
+    const signedWith = (key: string, text: string) => {
+      const body = message(text);
+      return ingress(body, { 'x-chat-signature': sign(key, body) });
+    };
+
+    expectText(await signedWith(fresh, 'new secret'), 202, 'queued');
+    expectText(await signedWith(secret, 'old secret, in grace'), 202, 'queued');
+    freeze(rotatedAt + 59_999);
+    expectText(await signedWith(secret, 'old secret, last ms'), 202, 'queued');
+    freeze(rotatedAt + 60_000);
+    expectText(await signedWith(secret, 'old secret, expired'), 401, 'Unauthorized');
+    expectText(await signedWith(fresh, 'new secret still'), 202, 'queued');
+    expect((await rest('GET', `/rooms/${room}/webhook-secret`, owner)).body).toEqual({ webhook_secret: fresh, previous_valid_until: null });
+
+    // Rotating without grace retires the previous secret at once.
+    const again = await rest('POST', `/rooms/${room}/webhook-secret`, owner, { grace_seconds: 0 });
+    expect(again.body.previous_valid_until).toBeNull();
+    expectText(await signedWith(fresh, 'retired at once'), 401, 'Unauthorized');
+    expectText(await signedWith(again.body.webhook_secret, 'newest'), 202, 'queued');
+    secret = again.body.webhook_secret;
+  });
+});
+
+describe('ingress: documented statuses and bodies', () => {
+  const auth = () => ({ authorization: `Bearer ${apiKey}` });
+
+  it('400 Bad Request for invalid JSON and invalid fields, with nothing appended', async () => {
+    const before = await head();
+    const bodies = [
+      '{"type":"chat","payload":',
+      'not json',
+      '',
+      '[]',
+      '"chat"',
+      JSON.stringify({ type: 'chat' }),
+      JSON.stringify({ payload: { text: 'no type' } }),
+      JSON.stringify({ type: '', payload: { text: 'empty type' } }),
+      JSON.stringify({ type: 'chat', payload: {} }),
+      JSON.stringify({ type: 'chat', payload: { text: 5 } }),
+      JSON.stringify({ type: 'chat', payload: { text: 'x', donationValue: '10.00' } }),
+      JSON.stringify({ type: 'chat', payload: { text: 'x', isModerator: 'yes' } }),
+      JSON.stringify({ type: 'chat', payload: { text: 'x', badges: [{ type: 'gif' }] } }),
+      JSON.stringify({ type: 'chat', payload: { text: 'x', userId: '' } }),
+      JSON.stringify({ type: 'chat', payload: { text: 'x', displayName: 'n'.repeat(129) } }),
+    ];
+    for (const body of bodies) expectText(await ingress(body, auth()), 400, 'Bad Request');
+    expect(await head()).toBe(before);
+  });
+
+  it('every documented payload field is accepted', async () => {
+    const full = {
+      type: 'event',
+      payload: {
+        text: 'Great stream! Keep it up!',
+        displayName: 'GenerousViewer',
+        userId: 'viewer-456',
+        avatar: 'https://example.com/a.png',
+        source: 'youtube',
+        sourceIcon: 'https://example.com/yt.png',
+        badges: [{ src: 'https://example.com/b.png', type: 'img' }, { type: 'svg', html: '<svg/>' }],
+        isModerator: false,
+        nameColor: '#ff0000',
+        donation: '$10.00',
+        donationValue: 10,
+        backgroundColor: '#1565c0',
+        textColor: '#ffffff',
+        membership: 'MEMBER',
+        subtitle: '12 months',
+        event: 'raid',
+        title: 'RAID',
+        contentImage: 'https://example.com/sticker.png',
+        replyTo: 'someone',
+        replyText: 'earlier words',
+        sourceName: 'My Channel',
+        sourceImage: 'https://example.com/logo.png',
+      },
+    };
+    expectText(await ingress(JSON.stringify(full), auth()), 202, 'queued');
+  });
+
+  it('404 Not Found for an unknown room, whatever the credentials', async () => {
+    const body = message('nowhere');
+    expectText(await ingress(body, auth(), 'no-such-room'), 404, 'Not Found');
+    expectText(await ingress(body, { 'x-chat-signature': sign(secret, body) }, 'no-such-room'), 404, 'Not Found');
+    expectText(await ingress(body, {}, 'no-such-room'), 404, 'Not Found');
+  });
+
+  it('401 is answered before the body is looked at', async () => {
+    expectText(await ingress('not json at all', { authorization: 'Bearer sk_live_wrong' }), 401, 'Unauthorized');
+  });
+});

@@ -1,0 +1,275 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { ErrorFrame, HelloFrame, MsgFrame, ServerFrame } from '@parley/contracts/frames';
+import { startTestServer, type TestServer } from './testing/test-server.js';
+
+/*
+ * Who may connect to a room's realtime endpoints on the full server, and what a connection may
+ * do: `online` in the public room, `max_viewers`, guests, banned users, and socket `send` frames
+ * under the same word filter, moderation and per-user limit as ingress. Real `ws` clients.
+ */
+
+let server: TestServer;
+let owner: string;
+
+interface Client {
+  ws: WebSocket;
+  frames: ServerFrame[];
+  closed: Promise<{ code: number; reason: string }>;
+  msgs(): MsgFrame[];
+  errors(): ErrorFrame[];
+  waitFor(check: (frames: ServerFrame[]) => boolean, what: string, ms?: number): Promise<void>;
+  send(frame: unknown): void;
+}
+
+async function until(check: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+type Refused = Error & { status: number; body: any };
+
+function connect(query: Record<string, string | number>): Promise<Client> {
+  const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?${qs}`);
+    const frames: ServerFrame[] = [];
+    const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
+    ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as ServerFrame));
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body: JSON.parse(body) })));
+    });
+    ws.once('error', reject);
+    ws.once('open', () => {
+      const client: Client = {
+        ws,
+        frames,
+        closed,
+        msgs: () => frames.filter((f): f is MsgFrame => f.t === 'msg'),
+        errors: () => frames.filter((f): f is ErrorFrame => f.t === 'error'),
+        waitFor: (check, what, ms) => until(() => check(frames), what, ms),
+        send: (frame) => ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
+      };
+      void client.waitFor((f) => f.some((x) => x.t === 'hello'), 'hello').then(() => resolve(client), reject);
+    });
+  });
+}
+
+async function refusal(query: Record<string, string | number>): Promise<{ status: number; body: any }> {
+  try {
+    const c = await connect(query);
+    c.ws.close();
+  } catch (error) {
+    const e = error as Refused;
+    if (typeof e.status === 'number') return { status: e.status, body: e.body };
+    throw error;
+  }
+  throw new Error('the connection was accepted');
+}
+
+async function rest(method: string, path: string, token?: string, body?: unknown) {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+async function newRoom(body: Record<string, unknown>) {
+  const created = await rest('POST', '/rooms', owner, body);
+  expect(created.status).toBe(200);
+  const room: string = created.body.room;
+  const apiKey: string = created.body.api_key;
+  const mint = async (user_id: string, roles: string[] = []) => (await rest('POST', `/rooms/${room}/tokens`, apiKey, { user_id, display_name: user_id.split(':')[1] ?? user_id, roles })).body.token as string;
+  return { room, apiKey, mint };
+}
+
+const online = async (room: string) => (await rest('GET', `/rooms/${room}/public`)).body.online as boolean;
+
+async function waitOnline(room: string, expected: boolean) {
+  const end = Date.now() + 5_000;
+  while ((await online(room)) !== expected) {
+    if (Date.now() > end) throw new Error(`online never became ${expected}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  owner = await server.identity('discord:rt-owner');
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('realtime: who may connect', () => {
+  it('`online` in GET /rooms/:room/public flips true and false with connections (WebSocket and SSE)', async () => {
+    const { room, mint } = await newRoom({ name: 'Presence', allowed_providers: ['guest'] });
+    expect(await online(room)).toBe(false);
+    const a = await connect({ room, token: await mint('guest:a') });
+    await waitOnline(room, true);
+    const b = await connect({ room, guest: 1 });
+    await a.waitFor((f) => f.some((x) => x.t === 'presence' && x.online === 2), 'presence 2');
+    a.ws.close();
+    await a.closed;
+    expect(await online(room)).toBe(true);
+    b.ws.terminate(); // an abrupt drop counts too
+    await waitOnline(room, false);
+
+    const sse = new AbortController();
+    const res = await fetch(`${server.url}/sse?room=${room}&guest=1`, { signal: sse.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    await waitOnline(room, true);
+    sse.abort();
+    await waitOnline(room, false);
+  });
+
+  it('max_viewers: the (max+1)th connection is refused with 403 until a slot frees up', async () => {
+    const { room, mint } = await newRoom({ name: 'Small', allowed_providers: ['guest'], max_viewers: 2 });
+    const first = await connect({ room, token: await mint('guest:one') });
+    const second = await connect({ room, guest: 1 });
+    const third = await refusal({ room, token: await mint('guest:three') });
+    expect(third).toEqual({ status: 403, body: { error: 'Forbidden', message: expect.stringMatching(/full|max/i), status: 403 } });
+    const sse = await fetch(`${server.url}/sse?room=${room}&guest=1`);
+    expect(sse.status).toBe(403);
+    // A burst of attempts cannot overshoot either.
+    const burst = await Promise.allSettled(Array.from({ length: 10 }, () => connect({ room, guest: 1 })));
+    expect(burst.every((r) => r.status === 'rejected')).toBe(true);
+    first.ws.close();
+    await first.closed;
+    const fourth = await connect({ room, guest: 1 });
+    expect(fourth.frames[0]).toMatchObject({ t: 'hello', online: 2 });
+    await refusal({ room, guest: 1 });
+    // Raising the limit lets more in.
+    expect((await rest('PUT', `/rooms/${room}`, owner, { max_viewers: 3 })).status).toBe(200);
+    const fifth = await connect({ room, guest: 1 });
+    for (const c of [second, fourth, fifth]) c.ws.close();
+  });
+
+  it('guests only where the room allows the guest provider; guests watch but cannot send', async () => {
+    const open = await newRoom({ name: 'Open', allowed_providers: ['discord', 'guest'] });
+    const guest = await connect({ room: open.room, guest: 1, name: 'Visitor' });
+    const hello = guest.frames[0] as HelloFrame;
+    expect(hello.you.roles).toEqual(['guest']);
+    expect(hello.you.userId).toMatch(/^guest:/);
+    guest.send({ t: 'send', text: 'hello?', nonce: 'g1' });
+    await guest.waitFor((f) => f.some((x) => x.t === 'error'), 'the refusal');
+    expect(guest.errors()[0]).toEqual({ t: 'error', code: 'forbidden', message: expect.any(String), nonce: 'g1' });
+
+    const closed = await newRoom({ name: 'Members only', allowed_providers: ['discord'] });
+    expect(await refusal({ room: closed.room, guest: 1 })).toEqual({ status: 403, body: { error: 'Forbidden', message: expect.any(String), status: 403 } });
+    expect((await fetch(`${server.url}/sse?room=${closed.room}&guest=1`)).status).toBe(403);
+    // A room token still works there.
+    const member = await connect({ room: closed.room, token: await closed.mint('discord:member') });
+    member.ws.close();
+    guest.ws.close();
+  });
+
+  it('refuses a banned user’s token at connect, and lets it in after unban', async () => {
+    const { room, mint } = await newRoom({ name: 'Bans' });
+    const token = await mint('discord:banned');
+    const connected = await connect({ room, token });
+    expect((await rest('POST', `/rooms/${room}/moderation`, owner, { action: 'ban', target: 'discord:banned' })).status).toBe(200);
+    await connected.waitFor((f) => f.some((x) => x.t === 'mod' && x.action === 'ban'), 'the ban frame');
+    connected.ws.close();
+    expect(await refusal({ room, token })).toEqual({ status: 403, body: { error: 'Forbidden', message: 'Banned from this room', status: 403 } });
+    expect((await fetch(`${server.url}/sse?room=${room}&token=${token}`)).status).toBe(403);
+    // Another identity of the same person is not the banned one; the banned identity token is refused too.
+    expect((await refusal({ room, token: await server.identity('discord:banned') })).status).toBe(403);
+    expect((await rest('POST', `/rooms/${room}/moderation`, owner, { action: 'unban', target: 'discord:banned' })).status).toBe(200);
+    const back = await connect({ room, token });
+    back.ws.close();
+  });
+
+  it('answers bad connection requests with the documented statuses', async () => {
+    const { room, mint } = await newRoom({ name: 'Statuses' });
+    const other = await newRoom({ name: 'Elsewhere' });
+    expect((await refusal({ token: await mint('discord:x') })).status).toBe(400);
+    expect((await refusal({ room, token: await mint('discord:x'), since: 'soon' })).status).toBe(400);
+    expect(await refusal({ room })).toEqual({ status: 401, body: { error: 'Unauthorized', message: expect.any(String), status: 401 } });
+    expect((await refusal({ room, token: 'not-a-jwt' })).status).toBe(401);
+    expect((await refusal({ room, token: await other.mint('discord:x') })).status).toBe(403);
+    expect((await refusal({ room: 'no-such-room', token: await mint('discord:x') })).status).toBe(404);
+  });
+});
+
+describe('realtime: socket sends go through the ingress rules', () => {
+  it('an accepted send comes back to everyone as msg; the word filter and mutes answer an error frame with the nonce', async () => {
+    const { room, mint } = await newRoom({ name: 'Talk' });
+    const alice = await connect({ room, token: await mint('discord:alice') });
+    const bob = await connect({ room, token: await mint('discord:bob') });
+    alice.send({ t: 'send', text: 'hi bob', meta: { mood: ['😀', null] }, nonce: 'a1' });
+    for (const c of [alice, bob]) await c.waitFor((f) => f.some((x) => x.t === 'msg'), 'the message');
+    expect(bob.msgs()[0]).toMatchObject({ sender: 'discord:alice', kind: 'chat', payload: { text: 'hi bob', displayName: 'alice', userId: 'discord:alice' }, meta: { mood: ['😀', null] } });
+    expect(alice.msgs()[0]).toEqual(bob.msgs()[0]);
+
+    expect((await rest('PUT', `/rooms/${room}`, owner, { filter_enabled: true, filter_words: ['durian'] })).status).toBe(200);
+    const head = await server.parley.ctx.store.headPosition();
+    alice.send({ t: 'send', text: 'I brought DURIAN', nonce: 'a2' });
+    await alice.waitFor((f) => f.some((x) => x.t === 'error'), 'the filter refusal');
+    expect(alice.errors()[0]).toEqual({ t: 'error', code: 'filtered', message: expect.stringContaining('word_filter'), nonce: 'a2' });
+
+    expect((await rest('POST', `/rooms/${room}/moderation`, owner, { action: 'mute', target: 'discord:alice' })).status).toBe(200);
+    alice.send({ t: 'send', text: 'can anyone hear me', nonce: 'a3' });
+    await alice.waitFor((f) => f.filter((x) => x.t === 'error').length === 2, 'the mute refusal');
+    expect(alice.errors()[1]).toEqual({ t: 'error', code: 'filtered', message: expect.stringContaining('muted'), nonce: 'a3' });
+    expect(await server.parley.ctx.store.headPosition()).toBe(head + 1); // only the mute itself
+
+    bob.send({ t: 'send', text: 'still here', nonce: 'b1' });
+    await bob.waitFor((f) => f.filter((x) => x.t === 'msg').length === 2, 'bob’s message');
+    expect(bob.msgs().map((m) => m.payload.text)).toEqual(['hi bob', 'still here']);
+    // Malformed frames are answered, not fatal.
+    bob.send('not json');
+    bob.send({ t: 'shout', text: 'x' });
+    bob.send({ t: 'send', text: '' });
+    await bob.waitFor((f) => f.filter((x) => x.t === 'error').length === 3, 'three bad_frame errors');
+    expect(bob.errors().map((e) => e.code)).toEqual(['bad_frame', 'bad_frame', 'bad_frame']);
+    bob.send({ t: 'ping' });
+    await bob.waitFor((f) => f.some((x) => x.t === 'pong'), 'pong');
+    alice.ws.close();
+    bob.ws.close();
+  });
+
+  it('the per-user limit: the 21st send in 10 s gets an error frame rate_limited; ingress and socket share it; others are unaffected', async () => {
+    const { room, apiKey, mint } = await newRoom({ name: 'Chatty' });
+    const carol = await connect({ room, token: await mint('twitch:carol') });
+    const dan = await connect({ room, token: await mint('twitch:dan') });
+    // 10 of carol's messages arrive by webhook, as twitch user "carol".
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${server.url}/rooms/${room}/ingress`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'chat', payload: { text: `hook ${i}`, userId: 'carol', source: 'twitch' } }),
+      });
+      expect(await res.text()).toBe('queued');
+    }
+    for (let i = 0; i < 10; i++) carol.send({ t: 'send', text: `sock ${i}`, nonce: `c${i}` });
+    await carol.waitFor((f) => f.filter((x) => x.t === 'msg').length === 20, '20 messages');
+    expect(carol.errors()).toEqual([]);
+    carol.send({ t: 'send', text: 'one too many', nonce: 'c21' });
+    await carol.waitFor((f) => f.some((x) => x.t === 'error'), 'the limit');
+    expect(carol.errors()).toEqual([{ t: 'error', code: 'rate_limited', message: expect.stringMatching(/retry in \d+ s/), nonce: 'c21' }]);
+    dan.send({ t: 'send', text: 'dan is fine', nonce: 'd1' });
+    await dan.waitFor((f) => f.some((x) => x.t === 'msg' && x.payload.text === 'dan is fine'), 'dan’s message');
+    await carol.waitFor((f) => f.some((x) => x.t === 'msg' && x.payload.text === 'dan is fine'), 'dan’s message at carol');
+    expect(carol.msgs().map((m) => m.payload.text)).not.toContain('one too many');
+    expect(carol.msgs()).toHaveLength(21);
+    carol.ws.close();
+    dan.ws.close();
+  });
+
+  it('a client frame over 64 KiB closes the socket with 1009', async () => {
+    const { room, mint } = await newRoom({ name: 'Big frames' });
+    const c = await connect({ room, token: await mint('discord:big') });
+    c.send({ t: 'send', text: 'x'.repeat(64 * 1024) });
+    expect((await c.closed).code).toBe(1009);
+  });
+});

@@ -1,0 +1,1 @@
+export { adminAnalyticsOperations } from './operations.js';

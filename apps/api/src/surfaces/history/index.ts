@@ -1,0 +1,1 @@
+export { historyOperations } from './operations.js';

@@ -1,0 +1,69 @@
+import WebSocket from 'ws';
+
+/**
+ * Test helper (e2e specs only): a real WebSocket client on `/ws` that records the frames it
+ * gets, and the HTTP status of a refused upgrade.
+ */
+
+export interface Frame {
+  t: string;
+  [field: string]: any;
+}
+
+export interface ChatSocket {
+  frames: Frame[];
+  of(t: string): Frame[];
+  waitFor(check: (frames: Frame[]) => boolean, what: string, ms?: number): Promise<void>;
+  send(frame: unknown): void;
+  close(): Promise<void>;
+}
+
+export const chatSocketUrl = (baseUrl: string, query: Record<string, string>): string => `${baseUrl.replace(/^http/, 'ws')}/ws?${new URLSearchParams(query)}`;
+
+export async function until(check: () => boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Opens a socket; resolves once the `hello` frame arrived, rejects with `{ status, body }` when the upgrade is refused. */
+export function openChatSocket(url: string): Promise<ChatSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const frames: Frame[] = [];
+    const closed = new Promise<void>((r) => ws.on('close', () => r()));
+    ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as Frame));
+    const socket: ChatSocket = {
+      frames,
+      of: (t) => frames.filter((f) => f.t === t),
+      waitFor: (check, what, ms) => until(() => check(frames), what, ms),
+      send: (frame) => ws.send(JSON.stringify(frame)),
+      close: async () => {
+        ws.close();
+        await closed;
+      },
+    };
+    ws.once('open', () => until(() => frames.some((f) => f.t === 'hello'), 'hello').then(() => resolve(socket), reject));
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body })));
+    });
+    ws.once('error', reject);
+  });
+}
+
+/** The HTTP status a refused upgrade answered (fails the test when the upgrade succeeds). */
+export async function refusedStatus(url: string): Promise<number> {
+  try {
+    const socket = await openChatSocket(url);
+    await socket.close();
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status !== undefined) return status;
+    throw error;
+  }
+  throw new Error(`the upgrade to ${url} was accepted`);
+}
