@@ -1,0 +1,1 @@
+export { kafkaBus, type KafkaBusOptions } from './kafka-bus.js';

@@ -1,0 +1,216 @@
+import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
+import type { Bus, BusSubscription } from '../port.js';
+import { chunkBySize, fromMessageValue, toMessage } from './messages.js';
+import { offsetCommitter } from './offset-committer.js';
+import { retryTransient } from './retry.js';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /** Default `parley.events`. */
+  topic?: string;
+  /** Partitions when this bus creates the topic. Default 6. */
+  partitions?: number;
+  /** Where a consumer group with no committed offset starts. Default `earliest` (projectors must see all history). */
+  newGroupsStartAt?: 'earliest' | 'latest';
+  /** Consumer session timeout (ms). Default 10 000; tests use less to rebalance quickly. */
+  sessionTimeoutMs?: number;
+  /** Consumer heartbeat interval (ms). Default a third of the session timeout. */
+  heartbeatIntervalMs?: number;
+  /** Longest a fetch waits for new records (ms). Default 50, for low delivery latency. */
+  maxWaitTimeMs?: number;
+  /** How often handled offsets are committed (ms). Default 200. */
+  commitIntervalMs?: number;
+  /** How long publish and subscribe keep retrying transient errors (broker away) before failing (ms). Default 300 000. */
+  retryForMs?: number;
+  /** Largest single produce request, in value bytes. Default 900 KiB (under the broker's 1 MiB). */
+  maxRequestBytes?: number;
+  logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+}
+
+const LOG_LEVELS = {
+  nothing: KafkaLogLevel.NOTHING,
+  error: KafkaLogLevel.ERROR,
+  warn: KafkaLogLevel.WARN,
+  info: KafkaLogLevel.INFO,
+  debug: KafkaLogLevel.DEBUG,
+} as const;
+
+/**
+ * The cluster profile's bus on Apache Kafka.
+ *
+ * Publishing: an idempotent producer (`acks: -1`, one request in flight, retried without limit by
+ * kafkajs while the broker is away), each event keyed by its stream, so one room's events land
+ * in one partition in publish order. `publish` resolves once every event is acknowledged by all
+ * in-sync replicas; the relay moves its checkpoint only then.
+ *
+ * Consuming: `subscribe({ group })` joins that consumer group (members share partitions; each
+ * group sees everything). The handler is awaited per fetched batch (one partition at a time) and
+ * that batch's offset is committed only after it resolves (in the background, every
+ * `commitIntervalMs`, and on close): at-least-once delivery, never a skip.
+ * A handler that throws makes kafkajs retry, then restart the consumer from the last committed
+ * offset. Broker restarts are ridden out by kafkajs' reconnect and retry (the consumer restarts
+ * itself on retriable errors).
+ */
+export function kafkaBus(options: KafkaBusOptions): Bus {
+  const topic = options.topic ?? 'parley.events';
+  const partitions = options.partitions ?? 6;
+  const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
+  const heartbeatInterval = options.heartbeatIntervalMs ?? Math.max(100, Math.floor(sessionTimeout / 3));
+  const maxRequestBytes = options.maxRequestBytes ?? 900 * 1024;
+  const retryForMs = options.retryForMs ?? 300_000;
+
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: LOG_LEVELS[options.logLevel ?? 'nothing'],
+    connectionTimeout: 3000,
+    retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 20 },
+  });
+
+  let topicReady: Promise<void> | undefined;
+  const ensureTopic = () =>
+    (topicReady ??= (async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const existing = await admin.listTopics();
+        if (!existing.includes(topic)) {
+          try {
+            // Not `waitForLeaders`: right after a broker start kafkajs gives up on the first
+            // UNKNOWN_TOPIC_OR_PARTITION while the broker's metadata catches up with the controller.
+            await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+          } catch (error) {
+            // Another process created it between our list and our create.
+            if (!/already exists/i.test(String((error as Error).message))) throw error;
+          }
+        }
+        await waitForLeaders(admin, topic, 30_000);
+      } finally {
+        await admin.disconnect();
+      }
+    })().catch((error) => {
+      topicReady = undefined;
+      throw error;
+    }));
+
+  let producerReady: Promise<Producer> | undefined;
+  const connectedProducer = () =>
+    (producerReady ??= (async () => {
+      await ensureTopic();
+      const p = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+        retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
+      });
+      await p.connect();
+      return p;
+    })().catch((error) => {
+      producerReady = undefined;
+      throw error;
+    }));
+
+  const subscriptions = new Set<() => Promise<void>>();
+  let closed = false;
+
+  return {
+    kind: 'kafka',
+
+    async publish(events) {
+      if (closed) throw new Error('kafka bus is closed');
+      if (events.length === 0) return;
+      // Sequential sends keep the order of the chunks, and so of every key's events. A chunk
+      // whose send failed on a dropped connection is sent again: at least once, in order.
+      for (const messages of chunkBySize(events.map(toMessage), maxRequestBytes)) {
+        await retryTransient(async () => {
+          const p = await connectedProducer();
+          await p.send({ topic, acks: -1, messages });
+        }, retryForMs, () => closed);
+      }
+    },
+
+    async subscribe({ group }, handler): Promise<BusSubscription> {
+      if (closed) throw new Error('kafka bus is closed');
+      await retryTransient(ensureTopic, retryForMs, () => closed);
+      const consumer = kafka.consumer({
+        groupId: group,
+        sessionTimeout,
+        heartbeatInterval,
+        rebalanceTimeout: Math.max(sessionTimeout, 5000),
+        maxWaitTimeInMs: options.maxWaitTimeMs ?? 50,
+        allowAutoTopicCreation: false,
+        retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 10 },
+      });
+      const committer = offsetCommitter(
+        (offsets) => consumer.commitOffsets(offsets),
+        options.commitIntervalMs ?? 200,
+      );
+      let inFlight: Promise<void> = Promise.resolve();
+      let stopping = false;
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        // No new batches; let the one being handled finish; commit; leave the group.
+        try {
+          consumer.pause([{ topic }]);
+        } catch {
+          // not running (never started, or restarting after a crash): nothing to pause
+        }
+        await inFlight.catch(() => undefined);
+        await committer.stop();
+        await consumer.disconnect();
+      };
+      subscriptions.add(stop);
+      await retryTransient(() => consumer.connect(), retryForMs, () => stopping);
+      await consumer.subscribe({ topics: [topic], fromBeginning: (options.newGroupsStartAt ?? 'earliest') === 'earliest' });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          if (batch.messages.length === 0 || stopping || !isRunning() || isStale()) return;
+          const events = batch.messages.map((m) => fromMessageValue(m.value));
+          const handled = Promise.resolve(handler(events));
+          inFlight = handled;
+          await handled;
+          const last = batch.messages[batch.messages.length - 1]!.offset;
+          resolveOffset(last);
+          committer.mark({ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() });
+          await heartbeat();
+        },
+      });
+      return {
+        async close() {
+          subscriptions.delete(stop);
+          await stop();
+        },
+      };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      const pending = [...subscriptions].map((stop) => stop());
+      subscriptions.clear();
+      if (producerReady) pending.push(producerReady.then((p) => p.disconnect()).catch(() => undefined));
+      await Promise.allSettled(pending);
+    },
+  };
+}
+
+/** Polls the topic's metadata until every partition has a leader (brokers learn new topics asynchronously). */
+async function waitForLeaders(admin: Admin, topic: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const parts = topics[0]?.partitions ?? [];
+      if (parts.length > 0 && parts.every((p) => p.leader >= 0)) return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`kafka topic ${topic} has no leader for every partition after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

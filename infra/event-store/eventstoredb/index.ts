@@ -1,0 +1,1 @@
+export { eventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb-event-store.js';

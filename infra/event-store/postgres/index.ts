@@ -1,0 +1,1 @@
+export { postgresEventStore, type PostgresEventStoreOptions } from './postgres-event-store.js';

@@ -1,0 +1,155 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventStoreContract } from '../contract.js';
+import type { EventStore, StoredEvent } from '../port.js';
+import { postgresEventStore } from './postgres-event-store.js';
+
+const script = fileURLToPath(new URL('../../../scripts/services/postgres.sh', import.meta.url));
+let connectionString = '';
+const schemas: string[] = [];
+
+beforeAll(() => {
+  execFileSync('bash', [script, 'start'], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 });
+  connectionString = execFileSync('bash', [script, 'url'], { encoding: 'utf8' }).trim();
+}, 600_000); // a cold start installs the service first
+
+afterAll(async () => {
+  if (!connectionString || schemas.length === 0) return;
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+  await client.end();
+});
+
+const freshSchema = () => {
+  const s = `es_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  schemas.push(s);
+  return s;
+};
+
+const event = (type: string, data: unknown = {}) => ({ id: randomUUID(), type, data });
+
+eventStoreContract('postgres', () => postgresEventStore({ connectionString, schema: freshSchema() }));
+
+describe('postgres event store', () => {
+  it('keeps what it acknowledged across a reopen', async () => {
+    const schema = freshSchema();
+    const first = await postgresEventStore({ connectionString, schema });
+    const ack = await first.append('room-1', [event('RoomCreated', { name: 'x' })], 'no_stream');
+    await first.close();
+    const second = await postgresEventStore({ connectionString, schema });
+    expect(await second.headPosition()).toBe(ack.position);
+    expect((await second.readStream('room-1')).map((e) => [e.type, e.data])).toEqual([['RoomCreated', { name: 'x' }]]);
+    const next = await second.append('room-1', [event('RoomRenamed')], 0);
+    expect(next.position).toBe(ack.position + 1);
+    await second.close();
+  });
+
+  it('commits concurrent appends in one batch without mixing their outcomes', async () => {
+    const store = await postgresEventStore({ connectionString, schema: freshSchema() });
+    await store.append('s', [event('A')], 'no_stream');
+    const results = await Promise.allSettled([
+      store.append('s', [event('B')], 0),
+      store.append('s', [event('C')], 0),
+      store.append('t', [event('D')], 'no_stream'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.readStream('s')).map((e) => e.type)).toEqual(['A', 'B']);
+    await store.close();
+  });
+
+  it('answers a retry that races its original in the same batch as a duplicate', async () => {
+    const store = await postgresEventStore({ connectionString, schema: freshSchema() });
+    const events = [event('A'), event('B')];
+    const [first, retry] = await Promise.all([store.append('s', events, 'no_stream'), store.append('s', events, 'no_stream')]);
+    expect(retry).toEqual({ ...first, duplicate: true });
+    expect(await store.readStream('s')).toHaveLength(2);
+    await store.close();
+  });
+
+  it('gives a gapless, commit-ordered global log to a live subscriber while two stores write concurrently', async () => {
+    // Two store instances = two writer connections, as two api processes would have.
+    const schema = freshSchema();
+    const a = await postgresEventStore({ connectionString, schema });
+    const b = await postgresEventStore({ connectionString, schema });
+    const seen: StoredEvent[] = [];
+    const total = 400;
+    let resolveAll!: () => void;
+    const all = new Promise<void>((r) => (resolveAll = r));
+    const sub = a.subscribeToAll(0, (batch) => {
+      seen.push(...batch);
+      if (seen.length >= total) resolveAll();
+    }, { pollMs: 1000, batchSize: 37 });
+    await Promise.all(
+      Array.from({ length: total }, (_, i) => (i % 2 === 0 ? a : b).append(`room-${i % 10}`, [event('W', { i })], 'any')),
+    );
+    await all;
+    sub.close();
+    await sub.done;
+    expect(seen.map((e) => e.position)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    for (let room = 0; room < 10; room++) {
+      const revisions = seen.filter((e) => e.stream === `room-${room}`).map((e) => e.revision);
+      expect(revisions).toEqual(Array.from({ length: total / 10 }, (_, i) => i));
+    }
+    await a.close();
+    await b.close();
+  });
+
+  it('wakes a subscriber through NOTIFY when another process appends, well before the poll interval', async () => {
+    const schema = freshSchema();
+    const reader = await postgresEventStore({ connectionString, schema });
+    const writer = await postgresEventStore({ connectionString, schema });
+    let started = 0;
+    let arrived = 0;
+    let resolveSeen!: () => void;
+    const seenOne = new Promise<void>((r) => (resolveSeen = r));
+    const sub = reader.subscribeToAll(0, () => {
+      arrived = performance.now();
+      resolveSeen();
+    }, { pollMs: 10_000 });
+    // Give the LISTEN connection a moment to be up, then write from the other instance.
+    await new Promise((r) => setTimeout(r, 300));
+    started = performance.now();
+    await writer.append('room-x', [event('Hello')], 'any');
+    await seenOne;
+    sub.close();
+    await sub.done;
+    expect(arrived - started).toBeLessThan(2_000);
+    await reader.close();
+    await writer.close();
+  });
+
+  it('reopens its writer connection after the server drops it', async () => {
+    const schema = freshSchema();
+    const store = await postgresEventStore({ connectionString, schema });
+    await store.append('s', [event('A')], 'no_stream');
+    const admin = new pg.Client({ connectionString });
+    await admin.connect();
+    const killed = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [`parley-event-store-writer:${schema}`]);
+    await admin.end();
+    expect(killed.rowCount).toBe(1);
+    // The first append after the drop may fail (its connection is gone); a retry goes through.
+    const retry = async () => {
+      try {
+        return await store.append('s', [event('B')], 0);
+      } catch {
+        return store.append('s', [event('B')], 0);
+      }
+    };
+    expect((await retry()).lastRevision).toBe(1);
+    expect((await store.readStream('s')).map((e) => e.type)).toEqual(['A', 'B']);
+    await store.close();
+  });
+
+  it('rejects an append that reuses a stored event id under a new first id, and appends nothing of it', async () => {
+    const store: EventStore = await postgresEventStore({ connectionString, schema: freshSchema() });
+    const a = event('A');
+    await store.append('s', [a], 'no_stream');
+    await expect(store.append('s', [event('B'), a], 'any')).rejects.toThrow(/already stored/);
+    expect((await store.readStream('s')).map((e) => e.type)).toEqual(['A']);
+    await store.close();
+  });
+});

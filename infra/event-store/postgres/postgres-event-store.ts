@@ -1,0 +1,326 @@
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import type { AppendResult, EventStore, ReadStreamOptions, StoredEvent } from '../port.js';
+import { pollingSubscription } from '../subscription.js';
+import { planBatch, type AppendRequest, type KnownEvent, type Outcome } from './plan-batch.js';
+import { notifyChannel, quoteIdent, schemaDdl, writerLockKey } from './schema.js';
+
+export interface PostgresEventStoreOptions {
+  connectionString: string;
+  /** Schema holding the store's tables (created if missing). Default `parley`. */
+  schema?: string;
+  /** Connections for reads (the writer has its own). Default 4. */
+  readPoolSize?: number;
+  /** Most events one group-commit transaction carries. Default 5000. */
+  maxBatchEvents?: number;
+  now?: () => number;
+}
+
+interface PendingAppend extends AppendRequest {
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+interface EventRow {
+  position: string;
+  id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  recorded_at: string;
+}
+
+const toStored = (row: EventRow): StoredEvent => ({
+  id: row.id,
+  stream: row.stream,
+  revision: row.revision,
+  position: Number(row.position),
+  type: row.type,
+  data: row.data,
+  metadata: row.metadata,
+  recordedAt: Number(row.recorded_at),
+});
+
+const COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_at';
+
+/**
+ * Event store on PostgreSQL.
+ *
+ * Global order without gaps: positions are assigned as `max(position) + 1` by whichever writer
+ * holds the schema's transaction-scoped advisory lock, and the lock is released only after the
+ * transaction's rows are visible (PostgreSQL makes a commit visible before it drops the
+ * transaction's locks). So position N+1 cannot be assigned, let alone seen, before N is
+ * committed: a reader of `position > p` never skips an event that commits later, which a plain
+ * sequence (`bigserial` assigned by concurrent transactions that commit in another order) would
+ * allow. The price is one writer at a time per schema, across all processes; group commit makes
+ * that cheap: appends that arrive while a transaction is in flight all go into the next one
+ * (one lock, one fsync for the lot), so throughput grows with concurrency instead of contention.
+ *
+ * Opening is async (it creates the schema); the rest follows the EventStore port exactly like
+ * the SQLite store: optimistic concurrency, idempotency by the first event id, `subscribeToAll`
+ * woken by LISTEN/NOTIFY with polling as the fallback.
+ */
+export async function postgresEventStore(options: PostgresEventStoreOptions): Promise<EventStore> {
+  const schema = options.schema ?? 'parley';
+  const table = `${quoteIdent(schema)}.events`;
+  const streamsTable = `${quoteIdent(schema)}.streams`;
+  const channel = notifyChannel(schema);
+  const lockKey = writerLockKey(schema);
+  const now = options.now ?? Date.now;
+  const maxBatchEvents = options.maxBatchEvents ?? 5000;
+
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.readPoolSize ?? 4, application_name: 'parley-event-store' });
+  // An idle pooled client that loses its connection emits here; the pool replaces it.
+  pool.on('error', () => undefined);
+
+  // The one connection that writes. Dropped when it fails, reopened by the next batch.
+  let writer: pg.Client | undefined;
+  const writerClient = async (): Promise<pg.Client> => {
+    if (writer) return writer;
+    const client = new pg.Client({ connectionString: options.connectionString, application_name: `parley-event-store-writer:${schema}`.slice(0, 63) });
+    client.on('error', () => {
+      if (writer === client) writer = undefined;
+    });
+    await client.connect();
+    writer = client;
+    return client;
+  };
+  const dropWriter = (client: pg.Client) => {
+    if (writer === client) writer = undefined;
+    client.end().catch(() => undefined);
+  };
+
+  try {
+    const client = await writerClient();
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
+    await client.query(schemaDdl(schema));
+    await client.query('COMMIT');
+  } catch (error) {
+    if (writer) dropWriter(writer);
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+
+  const appended = new EventEmitter();
+  appended.setMaxListeners(0);
+  const listener = notificationListener(options.connectionString, channel, () => appended.emit('appended'));
+
+  const queue: PendingAppend[] = [];
+  let flushing: Promise<void> | undefined;
+
+  /** Takes the next batch off the queue: whole appends, up to maxBatchEvents events (at least one append). */
+  const takeBatch = (): PendingAppend[] => {
+    let events = 0;
+    let n = 0;
+    while (n < queue.length && (n === 0 || events + queue[n]!.events.length <= maxBatchEvents)) {
+      events += queue[n]!.events.length;
+      n += 1;
+    }
+    return queue.splice(0, n);
+  };
+
+  const commitBatch = async (batch: PendingAppend[]): Promise<Outcome[]> => {
+    const writer = await writerClient();
+    const ids = new Set<string>();
+    for (const p of batch) for (const e of p.events) ids.add(e.id);
+    const streams = [...new Set(batch.map((p) => p.stream))];
+    // Lock first, in its own statement: the snapshot of the next statement is taken after we
+    // hold the lock, so it sees every append committed before ours.
+    await writer.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey})`);
+    try {
+      const state = await writer.query<{ kind: string; key: string | null; position: string | null; revision: number | null }>(
+        `SELECT 'head' AS kind, NULL AS key, coalesce(max(position), 0) AS position, NULL::integer AS revision FROM ${table}
+         UNION ALL SELECT 'event', id, position, revision FROM ${table} WHERE id = ANY($1::text[])
+         UNION ALL SELECT 'stream', stream, NULL, revision FROM ${streamsTable} WHERE stream = ANY($2::text[])`,
+        [[...ids], streams],
+      );
+      let head = 0;
+      const known = new Map<string, KnownEvent>();
+      const revisions = new Map<string, number>();
+      for (const row of state.rows) {
+        if (row.kind === 'head') head = Number(row.position);
+        else if (row.kind === 'event') known.set(row.key!, { revision: row.revision!, position: Number(row.position) });
+        else revisions.set(row.key!, row.revision!);
+      }
+      const plan = planBatch(batch, { head, events: known, streams: revisions }, now());
+      if (plan.rows.length > 0) {
+        const r = plan.rows;
+        await writer.query(
+          `WITH appended AS (
+             INSERT INTO ${table} (${COLUMNS})
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::json[], $7::json[], $8::bigint[])
+           ), moved AS (
+             INSERT INTO ${streamsTable} (stream, revision)
+             SELECT * FROM unnest($9::text[], $10::integer[])
+             ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision
+           )
+           SELECT pg_notify($11, $12)`,
+          [
+            r.map((x) => x.position),
+            r.map((x) => x.id),
+            r.map((x) => x.stream),
+            r.map((x) => x.revision),
+            r.map((x) => x.type),
+            r.map((x) => x.data),
+            r.map((x) => x.metadata),
+            r.map((x) => x.recordedAt),
+            [...plan.streamRevisions.keys()],
+            [...plan.streamRevisions.values()],
+            channel,
+            String(plan.head),
+          ],
+        );
+      }
+      await writer.query('COMMIT');
+      return plan.outcomes;
+    } catch (error) {
+      // A statement error leaves the connection usable after ROLLBACK; a lost connection does not.
+      await writer.query('ROLLBACK').catch(() => dropWriter(writer));
+      throw error;
+    }
+  };
+
+  const drain = async () => {
+    while (queue.length > 0) {
+      const batch = takeBatch();
+      let outcomes: Outcome[];
+      try {
+        outcomes = await commitBatch(batch);
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+        continue;
+      }
+      batch.forEach((p, i) => {
+        const o = outcomes[i]!;
+        if (o.ok) p.resolve(o.value);
+        else p.reject(o.error);
+      });
+      if (outcomes.some((o) => o.ok && !o.value.duplicate)) appended.emit('appended');
+    }
+  };
+
+  const scheduleFlush = () => {
+    if (flushing) return;
+    flushing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(drain)
+      .finally(() => {
+        flushing = undefined;
+        if (queue.length > 0) scheduleFlush();
+      });
+  };
+
+  let closed = false;
+  const store: EventStore = {
+    kind: 'postgres',
+    append(stream, events, expected) {
+      if (closed) return Promise.reject(new Error('event store is closed'));
+      if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+      return new Promise<AppendResult>((resolve, reject) => {
+        queue.push({ stream, events, expected, resolve, reject });
+        scheduleFlush();
+      });
+    },
+    async readStream(stream, opts: ReadStreamOptions = {}) {
+      const params: unknown[] = [stream, opts.fromRevision ?? 0];
+      let sql = `SELECT ${COLUMNS} FROM ${table} WHERE stream = $1 AND revision >= $2`;
+      if (opts.types) {
+        params.push([...opts.types]);
+        sql += ` AND type = ANY($${params.length}::text[])`;
+      }
+      sql += ' ORDER BY revision';
+      if (opts.limit !== undefined) {
+        params.push(opts.limit);
+        sql += ` LIMIT $${params.length}`;
+      }
+      const { rows } = await pool.query<EventRow>(sql, params);
+      return rows.map(toStored);
+    },
+    async readAll(after, limit) {
+      const { rows } = await pool.query<EventRow>(`SELECT ${COLUMNS} FROM ${table} WHERE position > $1 ORDER BY position LIMIT $2`, [after, limit]);
+      return rows.map(toStored);
+    },
+    subscribeToAll(after, handler, opts) {
+      listener.start();
+      return pollingSubscription(
+        (a, l) => store.readAll(a, l),
+        (signal) =>
+          new Promise<void>((resolve) => {
+            const wake = () => resolve();
+            appended.once('appended', wake);
+            signal.addEventListener('abort', () => appended.off('appended', wake), { once: true });
+          }),
+        after,
+        handler,
+        opts,
+      );
+    },
+    async headPosition() {
+      const { rows } = await pool.query<{ head: string }>(`SELECT coalesce(max(position), 0) AS head FROM ${table}`);
+      return Number(rows[0]!.head);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      while (flushing) await flushing;
+      appended.emit('appended');
+      await Promise.allSettled([listener.stop(), writer?.end(), pool.end()]);
+    },
+  };
+  return store;
+}
+
+/**
+ * One LISTEN connection per store, opened when the first subscription starts. If it drops, it
+ * reconnects after a second; subscriptions keep polling meanwhile, so a lost notification only
+ * costs latency, never an event.
+ */
+function notificationListener(connectionString: string, channel: string, onNotify: () => void) {
+  let client: pg.Client | undefined;
+  let started = false;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  const connect = async () => {
+    if (stopped) return;
+    const c = new pg.Client({ connectionString, application_name: 'parley-event-store-listener' });
+    const reconnect = () => {
+      if (client !== c) return;
+      client = undefined;
+      c.end().catch(() => undefined);
+      if (!stopped) retry = setTimeout(() => void connect(), 1000);
+    };
+    c.on('error', reconnect);
+    c.on('end', reconnect);
+    c.on('notification', (n) => {
+      if (n.channel === channel) onNotify();
+    });
+    client = c;
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${quoteIdent(channel)}`);
+      if (stopped) await c.end();
+      // Anything committed while we were not listening: let subscribers re-read.
+      else onNotify();
+    } catch {
+      reconnect();
+    }
+  };
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      void connect();
+    },
+    async stop() {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      const c = client;
+      client = undefined;
+      if (c) await c.end().catch(() => undefined);
+    },
+  };
+}
