@@ -1,3 +1,3 @@
 export * from './port.js';
 export { inprocBus } from './inproc-bus.js';
-export { kafkaBus, type KafkaBusOptions } from './kafka/index.js';
+// The Kafka adapter is imported by path (`@parley/infra/bus/kafka`) so the embedded profile never loads kafkajs.

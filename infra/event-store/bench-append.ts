@@ -23,8 +23,8 @@ async function open(): Promise<{ store: EventStore; cleanup: () => void }> {
   }
   const url = process.env.DATABASE_URL;
   if (kind === 'postgres' && url) {
-    const { postgresEventStore } = (await import('./index.js')) as unknown as { postgresEventStore: (o: { connectionString: string }) => EventStore };
-    return { store: postgresEventStore({ connectionString: url }), cleanup: () => undefined };
+    const { postgresEventStore } = (await import('./postgres/index.js')) as unknown as { postgresEventStore: (o: { connectionString: string }) => Promise<EventStore> };
+    return { store: await postgresEventStore({ connectionString: url }), cleanup: () => undefined };
   }
   throw new Error(`unknown store ${kind} (postgres needs DATABASE_URL)`);
 }

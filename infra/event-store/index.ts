@@ -1,5 +1,5 @@
 export * from './port.js';
 export { pollingSubscription } from './subscription.js';
 export { sqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store.js';
-export { postgresEventStore, type PostgresEventStoreOptions } from './postgres/index.js';
-export { eventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb/index.js';
+// The cluster adapters pull in heavy clients (pg, gRPC); import them by path so the embedded
+// profile never loads them: `@parley/infra/event-store/postgres`, `@parley/infra/event-store/eventstoredb`.
