@@ -39,8 +39,9 @@ const REPLAYED = 'Replayed signature';
  * the room decider, append durably, then answer.
  */
 export function createIngress(ctx: ApiContext) {
-  const perIp = createRateLimiter({ ...ingress.ingressLimits.perIp, maxKeys: 100_000 });
-  const perUser = createRateLimiter({ ...ingress.ingressLimits.perUser, maxKeys: 200_000 });
+  const { perIp: ipWindow, perUser: userWindow } = ingress.ingressLimits;
+  const perIp = createRateLimiter({ limit: ctx.config.PARLEY_INGRESS_PER_IP_PER_10S, windowMs: ipWindow.windowMs, maxKeys: 100_000 });
+  const perUser = createRateLimiter({ limit: ctx.config.PARLEY_INGRESS_PER_USER_PER_10S, windowMs: userWindow.windowMs, maxKeys: 200_000 });
   const filters = new Map<string, { words: readonly string[]; filter: BadWordFilter }>();
   const seenSignatures = new Map<string, number>();
   const memo = new Map<string, Memo>();

@@ -1,0 +1,333 @@
+// The harness's built-in scenarios: fan-out ceilings, connection scale, end-to-end latency.
+// Every target runs alone (one after another) so they never share the 2 cores with each other;
+// load comes from separate processes (frame counter workers, HTTP publisher, receivers).
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startFrameCounter, rateBetween, sourcesFor } from '../clients/frame-counter.mjs';
+import { startLatencyReceiver, summarize } from '../clients/latency-receiver.mjs';
+import { startTarget, cpuSecondsOf, rssOf, TARGET_LABELS } from './targets.mjs';
+
+const LOADTEST = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Connections one process (server or client worker) is given, below the 20,000-fd limit. */
+const PER_PROCESS_CONNECTIONS = 14_000;
+/** Messages/s (all rooms together) offered in smoke runs. */
+const SMOKE_RATE = 100;
+const sumRss = (pids) => pids.reduce((sum, pid) => sum + rssOf(pid), 0);
+
+/** Run the HTTP publisher as a child process; resolves with its JSON summary. */
+function runPublisher(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(LOADTEST, 'clients/publisher.mjs'), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.on('exit', (code) => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()));
+      } catch {
+        reject(new Error(`publisher exited ${code} without a summary: ${out}`));
+      }
+    });
+  });
+}
+
+function publisherArgs({ target, handle, rooms, keysFile, seconds, rate = 'max', batch, concurrency, latency }) {
+  const args = ['--target', target, '--url', handle.httpUrl, '--room-names', rooms.join(','), '--seconds', String(seconds)];
+  args.push('--rate', String(rate));
+  args.push('--batch', String(batch ?? 20));
+  args.push('--concurrency', String(concurrency ?? defaultConcurrency(target)));
+  if (keysFile) args.push('--api-keys-file', keysFile);
+  if (latency) args.push('--latency');
+  return args;
+}
+
+/**
+ * Requests in flight per target. Peers get one: each request already carries a batch, the next
+ * one leaves only when the previous publish returned (natural backpressure), and with more in
+ * flight the bare uWS peer stalls its HTTP answers behind socket drains (seen here: 4 in flight
+ * gave 10 req/s instead of 70). Parley's ingress is one message per request, durable before
+ * 202 (group commit), so it needs many in flight.
+ */
+function defaultConcurrency(target) {
+  return { parley: 32, centrifugo: 4 }[target] ?? 1;
+}
+
+/**
+ * How a target is driven. `auto` gives each its fastest path measured here: the bare uWS peer
+ * publishes in-process (its HTTP publish path tops out lower: 0.76M/s vs 1.14M/s, 1×1000),
+ * Socket.IO through HTTP (its in-process driver backs off on engine.io buffers: 34K vs 57K/s),
+ * Centrifugo and Parley through their own HTTP APIs (their only publish paths).
+ */
+function publisherFor(target, choice = 'auto') {
+  if (choice === 'auto') return target === 'bare' ? 'self' : 'http';
+  if (choice === 'self' && (target === 'bare' || target === 'socketio')) return 'self';
+  return 'http';
+}
+
+/**
+ * Messages per publish request: at most ~20,000 deliveries each (20 messages to 100-subscriber
+ * rooms, 2 to a 10,000-subscriber room). Bigger requests took seconds under load and
+ * Centrifugo reset them (ECONNRESET), which measured the timeout, not the fan-out.
+ */
+function batchFor(perRoom) {
+  return Math.max(1, Math.min(20, Math.round(20_000 / perRoom)));
+}
+
+function writeKeys(apiKeys) {
+  if (Object.keys(apiKeys).length === 0) return { file: null, cleanup: () => {} };
+  const dir = mkdtempSync(path.join(tmpdir(), 'parley-bench-keys-'));
+  const file = path.join(dir, 'keys.json');
+  writeFileSync(file, JSON.stringify(apiKeys));
+  return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function describeClient(ready) {
+  return `frame-counter (raw net, counts frames without parsing; ${ready.procs} procs, ${ready.sources} source addr)`;
+}
+
+// ------------------------------------------------------------------ fan-out
+
+/** One target × one shape: deliveries/s at saturation, with client and server CPU. */
+async function fanoutRun(target, shape, options) {
+  const { rooms: roomCount, perRoom } = shape;
+  const total = roomCount * perRoom;
+  const row = { target, label: TARGET_LABELS[target], shape: `${roomCount}x${perRoom}`, subscribers: total };
+  const handle = await startTarget(target);
+  const keys = { cleanup: () => {} };
+  let counter = null;
+  try {
+    const { roomNames, apiKeys } = await handle.setupRooms(roomCount, perRoom);
+    Object.assign(keys, writeKeys(apiKeys));
+    counter = startFrameCounter({
+      target: handle.adapter,
+      url: handle.wsUrl,
+      rooms: roomCount,
+      perRoom,
+      roomNames,
+      procs: options.procs,
+      sources: sourcesFor(total),
+    });
+    const ready = await counter.ready;
+    row.client = describeClient(ready);
+    row.subscribed = ready.ready;
+    if (ready.failed > 0) row.connectFailures = ready.reasons;
+    const start = await counter.snapshot();
+    const seconds = options.warmup + options.duration;
+    // Ceilings publish as fast as the target takes it; a smoke run offers a light fixed rate.
+    const rate = options.smoke ? SMOKE_RATE : 'max';
+    const selfDriven = publisherFor(target, options.publisher) === 'self';
+    let publishing;
+    if (selfDriven) {
+      const url = `${handle.httpUrl}/drive?rooms=${roomCount}&prefix=room-&rate=${rate}&seconds=${seconds}`;
+      await fetch(url, { method: 'POST' }).then((r) => r.json());
+      publishing = sleep(seconds * 1000).then(() => fetch(`${handle.httpUrl}/stats`).then((r) => r.json()));
+      row.publisher = `in-process self-driver (${rate === 'max' ? 'max, backpressure-aware' : `${rate} msgs/s`})`;
+    } else {
+      publishing = runPublisher(
+        publisherArgs({ target, handle, rooms: roomNames, keysFile: keys.file, seconds, rate, batch: options.smoke ? 1 : (options.batch ?? batchFor(perRoom)), concurrency: options.concurrency }),
+      );
+      row.publisher =
+        rate === 'max'
+          ? `HTTP publisher process (closed loop, ${target === 'parley' ? 1 : (options.batch ?? batchFor(perRoom))} msgs/request, ${options.concurrency ?? defaultConcurrency(target)} in flight)`
+          : `HTTP publisher process (${rate} msgs/s, 1 msg/request)`;
+    }
+    await sleep(options.warmup * 1000);
+    const a = await counter.snapshot();
+    const cpuA = cpuSecondsOf(handle.pid);
+    const rssA = rssOf(handle.pid);
+    await sleep(options.duration * 1000);
+    const b = await counter.snapshot();
+    const cpuB = cpuSecondsOf(handle.pid);
+    const rssB = rssOf(handle.pid);
+    const published = await publishing;
+    await sleep(1500); // let queued frames drain before the loss count
+    const end = await counter.snapshot();
+    const window = rateBetween(a, b);
+    const publishedMessages = published.published;
+    Object.assign(row, {
+      deliveriesPerSecond: Math.round(window.deliveriesPerSecond),
+      clientCpuPercent: Math.round(window.clientCpuPercent),
+      clientCpuPerProcess: window.perProcess.map((p) => Math.round(p.cpuPercent)),
+      serverCpuPercent: Math.round(((cpuB - cpuA) / window.seconds) * 100),
+      serverRssMiB: Math.round(Math.max(rssA, rssB) / 2 ** 20),
+      published: publishedMessages,
+      publisherErrors: published.errors ?? 0,
+      publisherStatuses: published.statuses,
+      received: end.frames - start.frames,
+      expected: publishedMessages * perRoom,
+      closedDuringRun: end.closed - start.closed,
+      loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+    });
+    row.lossPercent = row.expected > 0 ? Number((100 * (1 - row.received / row.expected)).toFixed(2)) : null;
+    return row;
+  } finally {
+    if (counter) await counter.stop();
+    keys.cleanup();
+    await handle.stop();
+  }
+}
+
+export async function runFanout({ targets, shapes, ...options }) {
+  const rows = [];
+  const errors = [];
+  for (const shape of shapes) {
+    for (const target of targets) {
+      console.error(`fanout: ${target} ${shape.rooms}x${shape.perRoom}...`);
+      try {
+        const row = await fanoutRun(target, shape, options);
+        rows.push(row);
+        console.error(
+          `  ${row.deliveriesPerSecond?.toLocaleString('en-US')} deliveries/s, client CPU ${row.clientCpuPercent}%, server CPU ${row.serverCpuPercent}%, loss ${row.lossPercent}%`,
+        );
+        errors.push(...fanoutErrors(row, options.smoke));
+      } catch (error) {
+        console.error(`  failed: ${error.message}`);
+        rows.push({ target, label: TARGET_LABELS[target], shape: `${shape.rooms}x${shape.perRoom}`, error: error.message });
+        errors.push(`${target} ${shape.rooms}x${shape.perRoom}: ${error.message.split('\n')[0]}`);
+      }
+    }
+  }
+  // Ratios to bare uWS measured in the same run, per shape.
+  for (const row of rows) {
+    const bare = rows.find((r) => r.target === 'bare' && r.shape === row.shape && r.deliveriesPerSecond);
+    if (bare && row.deliveriesPerSecond != null) row.ratioToBare = Number((row.deliveriesPerSecond / bare.deliveriesPerSecond).toFixed(3));
+  }
+  return { rows, errors, settings: { ...options, shapes } };
+}
+
+function fanoutErrors(row, smoke) {
+  const out = [];
+  const name = `${row.target} ${row.shape}`;
+  if (row.subscribed < row.subscribers) out.push(`${name}: ${row.subscribers - row.subscribed} subscribers failed to connect ${JSON.stringify(row.connectFailures ?? {})}`);
+  if (row.publisherErrors > 0) out.push(`${name}: ${row.publisherErrors} publish errors ${JSON.stringify(row.publisherStatuses)}`);
+  if (row.publisherStatuses?.['429'] > 0) out.push(`${name}: publisher rate-limited (429) ${row.publisherStatuses['429']} times — the figure measures the limit, not the fan-out`);
+  if (row.closedDuringRun > 0) out.push(`${name}: ${row.closedDuringRun} subscribers were disconnected`);
+  if (!(row.received > 0)) out.push(`${name}: nothing delivered`);
+  // In a smoke run the load is light, so every published frame must arrive.
+  if (smoke && row.lossPercent > 0.5) out.push(`${name}: ${row.lossPercent}% of frames lost`);
+  return out;
+}
+
+// ------------------------------------------------------------------ connection scale
+
+export async function runConnections({ targets, connections, procs }) {
+  const rows = [];
+  const errors = [];
+  for (const target of targets) {
+    // One process may hold at most RLIMIT_NOFILE descriptors (hard limit 20,000 here, and it
+    // cannot be raised: CAP_SYS_RESOURCE is dropped). Bare uWS then runs as several processes
+    // sharing the port; other targets are measured up to what one process can hold.
+    const processes = target === 'bare' ? Math.max(1, Math.ceil(connections / PER_PROCESS_CONNECTIONS)) : 1;
+    console.error(`connections: ${target} × ${connections.toLocaleString('en-US')} (${processes} server process${processes > 1 ? 'es' : ''})...`);
+    const handle = await startTarget(target, { processes });
+    let counter = null;
+    try {
+      const roomCount = 100;
+      const perRoom = Math.ceil(connections / roomCount);
+      const { roomNames } = await handle.setupRooms(roomCount, perRoom);
+      await sleep(1000);
+      const rssBefore = sumRss(handle.pids);
+      const started = performance.now();
+      counter = startFrameCounter({
+        target: handle.adapter,
+        url: handle.wsUrl,
+        rooms: roomCount,
+        perRoom,
+        roomNames,
+        procs: Math.max(procs, Math.ceil((roomCount * perRoom) / PER_PROCESS_CONNECTIONS)),
+      });
+      const ready = await counter.ready;
+      const connectSeconds = (performance.now() - started) / 1000;
+      await sleep(3000);
+      const snap = await counter.snapshot();
+      const rssAfter = sumRss(handle.pids);
+      const open = snap.open;
+      const row = {
+        target,
+        label: TARGET_LABELS[target],
+        requested: roomCount * perRoom,
+        connected: ready.ready,
+        openAfterSettle: open,
+        failed: ready.failed,
+        failureReasons: ready.reasons,
+        sourceAddresses: ready.sources,
+        clientProcesses: ready.procs,
+        connectSeconds: Number(connectSeconds.toFixed(1)),
+        serverProcesses: handle.pids.length,
+        serverRssBeforeMiB: Number((rssBefore / 2 ** 20).toFixed(1)),
+        serverRssAfterMiB: Number((rssAfter / 2 ** 20).toFixed(1)),
+        bytesPerConnection: open > 0 ? Math.round((rssAfter - rssBefore) / open) : null,
+        client: describeClient(ready),
+      };
+      rows.push(row);
+      console.error(`  ${open} open, ${row.bytesPerConnection} bytes/connection (VmRSS ${row.serverRssBeforeMiB} → ${row.serverRssAfterMiB} MiB), ${row.connectSeconds}s to connect`);
+      if (ready.failed > 0) errors.push(`${target}: ${ready.failed} connections failed ${JSON.stringify(ready.reasons)}`);
+      if (open < ready.ready) errors.push(`${target}: ${ready.ready - open} connections dropped while idle`);
+    } catch (error) {
+      rows.push({ target, label: TARGET_LABELS[target], error: error.message });
+      errors.push(`${target}: ${error.message.split('\n')[0]}`);
+    } finally {
+      if (counter) await counter.stop();
+      await handle.stop();
+    }
+  }
+  return { rows, errors, settings: { connections } };
+}
+
+// ------------------------------------------------------------------ latency
+
+/** Publish → receive latency at several open-loop rates (messages/s over 10 rooms). */
+export async function runLatency({ targets, rates, duration, warmup }) {
+  const rows = [];
+  const errors = [];
+  for (const target of targets) {
+    const handle = await startTarget(target);
+    try {
+      const { roomNames, apiKeys } = await handle.setupRooms(10, 2);
+      const keys = writeKeys(apiKeys);
+      try {
+        for (const rate of rates) {
+          console.error(`latency: ${target} at ${rate} msgs/s...`);
+          const receiver = await startLatencyReceiver({ target: handle.adapter, url: handle.wsUrl, rooms: roomNames, perRoom: 2 });
+          const publishing = runPublisher(
+            publisherArgs({ target, handle, rooms: roomNames, keysFile: keys.file, seconds: warmup + duration, rate, concurrency: 64, latency: true }),
+          );
+          await sleep(warmup * 1000);
+          receiver.reset();
+          const published = await publishing;
+          await sleep(500);
+          const stats = summarize(receiver.samples);
+          receiver.close();
+          const row = {
+            target,
+            label: TARGET_LABELS[target],
+            offeredRate: rate,
+            achievedRate: Math.round(published.publishedPerSecond),
+            ...stats,
+            publisherErrors: published.errors,
+            publisherStatuses: published.statuses,
+            client: 'latency-receiver (ws, parses each frame; 2 sockets per room, 10 rooms)',
+          };
+          rows.push(row);
+          console.error(`  p50 ${row.p50} ms, p99 ${row.p99} ms, max ${row.max} ms over ${row.count} frames`);
+          if (published.errors > 0) errors.push(`${target} @${rate}/s: ${published.errors} publish errors ${JSON.stringify(published.statuses)}`);
+          if (!(stats.count > 0)) errors.push(`${target} @${rate}/s: no frame received`);
+        }
+      } finally {
+        keys.cleanup();
+      }
+    } catch (error) {
+      rows.push({ target, label: TARGET_LABELS[target], error: error.message });
+      errors.push(`${target}: ${error.message.split('\n')[0]}`);
+    } finally {
+      await handle.stop();
+    }
+  }
+  return { rows, errors, settings: { rates, duration, warmup } };
+}

@@ -1,0 +1,227 @@
+// Starting and stopping the servers under test as separate processes, plus what the harness
+// needs to know about each: URLs, the adapter the frame counter uses, the pid whose CPU and
+// memory are measured, and how to create rooms.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const LOADTEST = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+export const REPO = path.dirname(LOADTEST);
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+export const TARGET_LABELS = {
+  parley: 'Parley (embedded)',
+  bare: 'bare uWS',
+  socketio: 'Socket.IO',
+  centrifugo: 'Centrifugo',
+};
+
+export const DEFAULT_PORTS = { parley: 9100, bare: 9101, socketio: 9102, centrifugo: 9103 };
+
+const running = new Set();
+
+/** Kill every target still running (process groups), e.g. on Ctrl-C. */
+export function killAllTargets() {
+  for (const child of running) killGroup(child, 'SIGKILL');
+}
+
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** True when the Parley server can be started here (`npm start` has something to run). */
+export function parleyAvailable() {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+    const start = pkg.scripts?.start ?? '';
+    const script = start.match(/node\s+(\S+\.m?[jt]s)/)?.[1];
+    return Boolean(start) && (!script || existsSync(path.join(REPO, script)));
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(check, timeoutMs, what) {
+  const until = Date.now() + timeoutMs;
+  let lastError;
+  while (Date.now() < until) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`);
+}
+
+/** The pids of the processes listening on TCP `port` (via /proc/net/tcp socket inodes). */
+export function pidsListeningOn(port) {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 9 && cols[1].endsWith(`:${hexPort}`) && cols[3] === '0A') inodes.add(cols[9]);
+    }
+  }
+  const pids = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        const inode = link.match(/^socket:\[(\d+)\]$/)?.[1];
+        if (inode && inodes.has(inode)) {
+          pids.push(Number(pid));
+          break;
+        }
+      }
+    } catch {
+      /* process gone or not ours */
+    }
+  }
+  return pids;
+}
+
+/** Resident memory of `pid` in bytes (VmRSS from /proc/<pid>/status). */
+export function rssOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(status.match(/^VmRSS:\s+(\d+)\s+kB/m)?.[1] ?? NaN);
+  return kib * 1024;
+}
+
+/** CPU seconds (user + system) used so far by `pid`. */
+export function cpuSecondsOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+function spawnGroup(command, args, options) {
+  const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let log = '';
+  const keep = (chunk) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.on('exit', () => running.delete(child));
+  return { child, log: () => log };
+}
+
+async function httpOk(url, init) {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) });
+  await res.arrayBuffer();
+  return res.ok;
+}
+
+/**
+ * Start `name` on `port`. Resolves when it answers; returns the handle the harness uses.
+ * @returns {Promise<{name: string, label: string, adapter: string, httpUrl: string, wsUrl: string,
+ *   pid: number, setupRooms: (count: number, perRoom: number) => Promise<{roomNames: string[],
+ *   apiKeys: Record<string,string>}>, stop: () => Promise<void>, log: () => string}>}
+ */
+export async function startTarget(name, { port = DEFAULT_PORTS[name], startTimeoutMs = 600_000, processes = 1 } = {}) {
+  if (processes > 1 && name !== 'bare') throw new Error(`${name}: only the bare uWS peer runs as several processes`);
+  const extra = [];
+  const httpUrl = `http://127.0.0.1:${port}`;
+  const wsUrl = `ws://127.0.0.1:${port}`;
+  let proc;
+  let dataDir = null;
+  let ready;
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1' };
+
+  switch (name) {
+    case 'bare':
+      // Several processes share the port (uSockets listens with SO_REUSEPORT): the way past the
+      // per-process descriptor limit for connection scale.
+      proc = spawnGroup(process.execPath, [path.join(LOADTEST, 'peers/bare-uws.mjs'), '--port', String(port)], { env });
+      for (let i = 1; i < processes; i++) {
+        extra.push(spawnGroup(process.execPath, [path.join(LOADTEST, 'peers/bare-uws.mjs'), '--port', String(port)], { env }));
+      }
+      ready = () => httpOk(`${httpUrl}/healthz`);
+      break;
+    case 'socketio':
+      proc = spawnGroup(process.execPath, [path.join(LOADTEST, 'peers/socketio-server.mjs'), '--port', String(port)], {
+        env,
+      });
+      ready = () => httpOk(`${httpUrl}/healthz`);
+      break;
+    case 'centrifugo':
+      proc = spawnGroup('bash', [path.join(LOADTEST, 'peers/centrifugo.sh'), '--port', String(port)], { env });
+      ready = () =>
+        httpOk(`${httpUrl}/api/info`, {
+          method: 'POST',
+          headers: { 'x-api-key': env.CENTRIFUGO_API_KEY ?? 'parley-loadtest-api-key' },
+          body: '{}',
+        });
+      break;
+    case 'parley':
+      dataDir = mkdtempSync(path.join(tmpdir(), 'parley-bench-'));
+      proc = spawnGroup('npm', ['start'], { cwd: REPO, env: { ...env, PARLEY_DATA_DIR: dataDir } });
+      ready = () => httpOk(`${httpUrl}/healthz`);
+      break;
+    default:
+      throw new Error(`unknown target ${name}`);
+  }
+
+  const exited = new Promise((resolve) => proc.child.once('exit', (code) => resolve(code)));
+  let started = false;
+  try {
+    await Promise.race([
+      waitFor(ready, startTimeoutMs, `${name} on port ${port}`),
+      exited.then((code) => {
+        if (!started) throw new Error(`${name} exited with code ${code} before answering:\n${proc.log().slice(-3000)}`);
+      }),
+    ]);
+  } catch (error) {
+    killGroup(proc.child, 'SIGKILL');
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  started = true;
+  if (extra.length > 0) await waitFor(() => pidsListeningOn(port).length === processes, 30_000, `${processes} processes on ${port}`);
+  const pids = extra.length > 0 ? pidsListeningOn(port) : [pidsListeningOn(port)[0] ?? proc.child.pid];
+  const pid = pids[0];
+
+  const setupRooms = async (count) => {
+    const roomNames = Array.from({ length: count }, (_, i) => `room-${i}`);
+    if (name !== 'parley') return { roomNames, apiKeys: {} };
+    const apiKeys = {};
+    const created = [];
+    for (let i = 0; i < count; i++) {
+      const res = await fetch(`${httpUrl}/rooms`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `bench room ${i}`, allowed_providers: ['guest'], max_viewers: 100_000 }),
+      });
+      if (!res.ok) throw new Error(`POST /rooms answered ${res.status}: ${await res.text()}`);
+      const body = await res.json();
+      created.push(body.room);
+      apiKeys[body.room] = body.api_key;
+    }
+    return { roomNames: created, apiKeys };
+  };
+
+  const stop = async () => {
+    for (const other of extra) killGroup(other.child, 'SIGTERM');
+    if (proc.child.exitCode === null && proc.child.signalCode === null) {
+      killGroup(proc.child, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(proc.child, 'SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  return { name, label: TARGET_LABELS[name], adapter: name, httpUrl, wsUrl, pid, pids, setupRooms, stop, log: proc.log };
+}
