@@ -12,7 +12,8 @@ function machineLine(result) {
   const m = result.machine;
   return (
     `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, Linux ${m.kernel}; ` +
-    `load average at start ${m.loadAverageAtStart.join(' / ')} (the machine is shared: other work may run at the same time).`
+    `load average at start ${m.loadAverageAtStart.join(' / ')} (the machine is shared: other work may run at the same time). ` +
+    'Parley runs with its rate limits raised (all load comes from one host; the limits would be what is measured).'
   );
 }
 
