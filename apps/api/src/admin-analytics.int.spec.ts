@@ -1,3 +1,4 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { testClickhouse, type TestClickhouse } from '@parley/projections/clickhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -189,6 +190,9 @@ describe('admin analytics over HTTP (ClickHouse)', () => {
 
   it('documents every admin operation in the OpenAPI document', async () => {
     const doc = (await call('/openapi.json')).body;
+    const validation = await new Validator().validate(doc);
+    expect(validation.errors ?? []).toEqual([]);
+    expect(validation.valid).toBe(true);
     for (const path of endpoints) {
       expect(doc.paths[path]?.get, path).toBeDefined();
       expect(Object.keys(doc.paths[path].get.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));

@@ -33,7 +33,7 @@ async function until(check: () => boolean, what: string, ms = 5_000): Promise<vo
 type Refused = Error & { status: number; body: any };
 
 function connect(query: Record<string, string | number>): Promise<Client> {
-  const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+  const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?${qs}`);
     const frames: ServerFrame[] = [];
@@ -95,7 +95,7 @@ const online = async (room: string) => (await rest('GET', `/rooms/${room}/public
 async function waitOnline(room: string, expected: boolean) {
   const end = Date.now() + 5_000;
   while ((await online(room)) !== expected) {
-    if (Date.now() > end) throw new Error(`online never became ${expected}`);
+    if (Date.now() > end) throw new Error(`online never became ${expected} (node: ${server.parley.realtime.online(room)} viewers; ${JSON.stringify(await rest('GET', `/rooms/${room}/public`))}; ${JSON.stringify(server.parley.realtime.metrics)})`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }

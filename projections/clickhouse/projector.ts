@@ -1,0 +1,179 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { ReadAll } from '../shared/projection.js';
+import type { StoredEventLike } from '../shared/stored-event.js';
+import { rowsOf, type ProjectedRows } from './rows.js';
+import { dropProjectedTables, migrateClickhouse } from './schema.js';
+import { qualified, selectRows, sqlString } from './sql.js';
+
+export interface ClickhouseProjectorOptions {
+  client: ClickHouseClient;
+  database: string;
+  /** Key of this projector's row in `projector_positions`. Default `clickhouse`. */
+  name?: string;
+  /**
+   * Records the applied position at most this often (ms; default 1,000): it only tells a restart
+   * where to resume, and resuming a little early just writes duplicates, while every record is
+   * one more insert on the batch's path. 0 records after every batch.
+   */
+  recordPositionEveryMs?: number;
+}
+
+export interface AppliedBatch {
+  events: number;
+  /** Rows written, all tables together. */
+  rows: number;
+  /** Highest position in the batch (0 for an empty batch). */
+  position: number;
+}
+
+export interface ClickhouseProjector {
+  readonly database: string;
+  /** Creates the database and tables if missing. */
+  migrate(): Promise<void>;
+  /**
+   * Writes a batch: one JSONEachRow insert per table that has rows, then the batch's highest
+   * position. Idempotent, and independent of order: any batch may be applied again, split
+   * differently or out of global order and every query answers the same. Rejects if an insert
+   * fails; the caller retries the batch (or replays from the store) — duplicates are harmless.
+   */
+  applyBatch(events: readonly StoredEventLike[]): Promise<AppliedBatch>;
+  /** The highest position this process has applied (0 before the first batch). */
+  highestApplied(): number;
+  /** Records `highestApplied()` now if a batch since the last record did not (call before stopping). */
+  flushPosition(): Promise<void>;
+  /**
+   * The highest position ever recorded in ClickHouse. A safe place to resume only when events
+   * were applied in global order (store subscription, in-process bus); a consumer of a
+   * partitioned bus resumes from the bus's own committed offsets instead.
+   */
+  recordedPosition(): Promise<number>;
+  /** Resolves true once `highestApplied()` reaches `target`, false after `timeoutMs`. */
+  waitFor(target: number, timeoutMs: number): Promise<boolean>;
+  /** Replays the store from `recordedPosition()` until it returns nothing; returns the last position. */
+  catchUp(readAll: ReadAll, options?: { batchSize?: number }): Promise<number>;
+  /** Drops the event-fed tables, creates them again and replays the whole log. */
+  rebuild(readAll: ReadAll, options?: { batchSize?: number }): Promise<number>;
+  /** Settles pending `waitFor` calls with false. Does not close the client. */
+  close(): void;
+}
+
+interface Waiter {
+  target: number;
+  resolve: (reached: boolean) => void;
+  timer: NodeJS.Timeout;
+}
+
+const projectedTables = ['audit_log', 'messages', 'message_removals'] as const satisfies readonly (keyof ProjectedRows)[];
+
+export function clickhouseProjector({ client, database, name = 'clickhouse', recordPositionEveryMs = 1_000 }: ClickhouseProjectorOptions): ClickhouseProjector {
+  const table = (t: string) => qualified(database, t);
+  let highest = 0;
+  let recorded = 0;
+  let recordedAt = 0;
+  const waiters = new Set<Waiter>();
+
+  const insert = (t: string, values: readonly object[]) => client.insert({ table: table(t), values: values as object[], format: 'JSONEachRow' });
+
+  const notify = () => {
+    for (const w of waiters) {
+      if (highest >= w.target) {
+        clearTimeout(w.timer);
+        waiters.delete(w);
+        w.resolve(true);
+      }
+    }
+  };
+
+  async function applyBatch(events: readonly StoredEventLike[]): Promise<AppliedBatch> {
+    if (events.length === 0) return { events: 0, rows: 0, position: 0 };
+    const rows = rowsOf(events);
+    let written = 0;
+    await Promise.all(
+      projectedTables.map((t) => {
+        written += rows[t].length;
+        return rows[t].length > 0 ? insert(t, rows[t]) : undefined;
+      }),
+    );
+    let position = 0;
+    for (const e of events) if (e.position > position) position = e.position;
+    if (position > highest) {
+      highest = position;
+      notify();
+    }
+    if (Date.now() - recordedAt >= recordPositionEveryMs) await recordPosition();
+    return { events: events.length, rows: written, position };
+  }
+
+  /** Written only after the rows: a recorded position never runs ahead of rows that are missing. */
+  async function recordPosition(): Promise<void> {
+    if (highest <= recorded) return;
+    const position = highest;
+    recordedAt = Date.now();
+    await insert('projector_positions', [{ projector: name, position }]);
+    recorded = Math.max(recorded, position);
+  }
+
+  async function recordedPosition(): Promise<number> {
+    const [row] = await selectRows<{ position: number }>(client, `SELECT max(position) AS position FROM ${table('projector_positions')} WHERE projector = ${sqlString(name)}`);
+    return row?.position ?? 0;
+  }
+
+  async function replayFrom(after: number, readAll: ReadAll, batchSize: number): Promise<number> {
+    for (;;) {
+      const events = await readAll(after, batchSize);
+      if (events.length === 0) {
+        await recordPosition();
+        return after;
+      }
+      const { position } = await applyBatch(events);
+      if (position <= after) throw new Error(`readAll(${after}) returned no event after ${after}`);
+      after = position;
+    }
+  }
+
+  return {
+    database,
+    migrate: () => migrateClickhouse(client, database),
+    applyBatch,
+    highestApplied: () => highest,
+    flushPosition: recordPosition,
+    recordedPosition,
+    waitFor(target, timeoutMs) {
+      if (highest >= target) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const waiter: Waiter = {
+          target,
+          resolve,
+          timer: setTimeout(() => {
+            waiters.delete(waiter);
+            resolve(false);
+          }, timeoutMs),
+        };
+        waiters.add(waiter);
+      });
+    },
+    async catchUp(readAll, options = {}) {
+      const from = await recordedPosition();
+      // Everything up to the recorded position is in (in-order feeding): waiters need not wait for it.
+      if (from > highest) {
+        highest = recorded = from;
+        notify();
+      }
+      return replayFrom(from, readAll, options.batchSize ?? 1000);
+    },
+    async rebuild(readAll, options = {}) {
+      await dropProjectedTables(client, database);
+      await migrateClickhouse(client, database);
+      highest = 0;
+      recorded = 0;
+      return replayFrom(0, readAll, options.batchSize ?? 1000);
+    },
+    close() {
+      for (const w of waiters) {
+        clearTimeout(w.timer);
+        w.resolve(false);
+      }
+      waiters.clear();
+    },
+  };
+}
