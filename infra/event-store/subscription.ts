@@ -50,3 +50,13 @@ export function pollingSubscription(
     done,
   };
 }
+
+/** `waitForAppend` for adapters that learn of appends through an emitter's `appended` event. */
+export const nextEmit =
+  (emitter: { once(event: 'appended', fn: () => void): unknown; off(event: 'appended', fn: () => void): unknown }) =>
+  (signal: AbortSignal): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const wake = () => resolve();
+      emitter.once('appended', wake);
+      signal.addEventListener('abort', () => emitter.off('appended', wake), { once: true });
+    });

@@ -28,7 +28,7 @@ import {
   type ReadStreamOptions,
   type StoredEvent,
 } from '../port.js';
-import { pollingSubscription } from '../subscription.js';
+import { nextEmit, pollingSubscription } from '../subscription.js';
 
 export interface EventStoreDbEventStoreOptions {
   /** e.g. `esdb://127.0.0.1:2113?tls=false` */
@@ -208,12 +208,7 @@ export async function eventStoreDbEventStore(options: EventStoreDbEventStoreOpti
       startLiveWakeups();
       return pollingSubscription(
         readAllAfter,
-        (signal) =>
-          new Promise<void>((resolve) => {
-            const wake = () => resolve();
-            appended.once('appended', wake);
-            signal.addEventListener('abort', () => appended.off('appended', wake), { once: true });
-          }),
+        nextEmit(appended),
         after,
         handler,
         opts,

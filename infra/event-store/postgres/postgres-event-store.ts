@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { AppendResult, EventStore, ReadStreamOptions, StoredEvent } from '../port.js';
-import { pollingSubscription } from '../subscription.js';
+import { nextEmit, pollingSubscription } from '../subscription.js';
 import { planBatch, type AppendRequest, type KnownEvent, type Outcome } from './plan-batch.js';
 import { notifyChannel, quoteIdent, schemaDdl, writerLockKey } from './schema.js';
 
@@ -246,12 +246,7 @@ export async function postgresEventStore(options: PostgresEventStoreOptions): Pr
       listener.start();
       return pollingSubscription(
         (a, l) => store.readAll(a, l),
-        (signal) =>
-          new Promise<void>((resolve) => {
-            const wake = () => resolve();
-            appended.once('appended', wake);
-            signal.addEventListener('abort', () => appended.off('appended', wake), { once: true });
-          }),
+        nextEmit(appended),
         after,
         handler,
         opts,

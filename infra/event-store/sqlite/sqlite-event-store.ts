@@ -12,7 +12,7 @@ import {
   type ReadStreamOptions,
   type StoredEvent,
 } from '../port.js';
-import { pollingSubscription } from '../subscription.js';
+import { nextEmit, pollingSubscription } from '../subscription.js';
 
 interface PendingAppend {
   stream: string;
@@ -194,12 +194,7 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
     subscribeToAll(after, handler, opts) {
       return pollingSubscription(
         (a, l) => store.readAll(a, l),
-        (signal) =>
-          new Promise<void>((resolve) => {
-            const wake = () => resolve();
-            appended.once('appended', wake);
-            signal.addEventListener('abort', () => appended.off('appended', wake), { once: true });
-          }),
+        nextEmit(appended),
         after,
         handler,
         opts,
