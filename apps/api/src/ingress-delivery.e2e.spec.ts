@@ -24,7 +24,7 @@ interface Viewer {
   close(): void;
 }
 
-async function until(check: () => boolean, what: string, ms = 5_000): Promise<void> {
+async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

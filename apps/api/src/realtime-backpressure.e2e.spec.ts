@@ -155,5 +155,5 @@ describe('realtime: slow consumers', () => {
     console.log(`slow consumer cut after ${seen.texts} of ${sent} frames of 60 KiB reached it`);
     reader.close();
     stalled.destroy();
-  });
+  }, 60_000);
 });

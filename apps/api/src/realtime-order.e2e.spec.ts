@@ -12,7 +12,7 @@ import { startTestServer, type TestServer } from './testing/test-server.js';
 
 let server: TestServer;
 
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -123,5 +123,5 @@ describe('realtime: one order for every subscriber', () => {
     }
     expect(fromHistory).toEqual(reference.map((f) => `${f.seq}:${f.id}`));
     for (const s of subscribers) s.close();
-  });
+  }, 60_000);
 });

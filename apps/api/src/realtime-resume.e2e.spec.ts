@@ -15,7 +15,7 @@ let server: TestServer;
 let room: string;
 let apiKey: string;
 
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -142,7 +142,7 @@ describe('realtime: resume after a dropped connection', () => {
     expect(second.frames.some((f) => f.t === 'resync')).toBe(false);
     reference.drop();
     second.drop();
-  });
+  }, 60_000);
 
   it('SSE: reconnecting with Last-Event-ID loses and duplicates nothing while messages keep coming', async () => {
     const reference = await ws(await mint('guest:steady2'));
@@ -167,7 +167,7 @@ describe('realtime: resume after a dropped connection', () => {
     expect(second.lastEventId).toBe(String(second.lastSeq()));
     reference.drop();
     second.drop();
-  });
+  }, 60_000);
 
   it('a reconnect from an older seq replays from there, and one from the head gets only live frames', async () => {
     const token = await mint('guest:again');

@@ -38,8 +38,10 @@ export interface Parley {
   port: number;
   ctx: ApiContext;
   http: HttpServer;
-  relay: Relay;
-  realtime: Realtime;
+  /** Null when this node runs no relay (`runRelay: false`, cluster api and fan-out nodes). */
+  relay: Relay | null;
+  /** Throws when this node does not serve realtime (`serveRealtime: false`). */
+  readonly realtime: Realtime;
   openapi: object;
   stop(): Promise<void>;
 }
@@ -49,6 +51,18 @@ export interface ParleyOverrides {
   now?: () => number;
   store?: EventStore;
   bus?: Bus;
+  /** Publish the store's log to the bus from this process. Default true; the cluster runs one relay process instead. */
+  runRelay?: boolean;
+  /**
+   * What feeds the SQLite read models and the room-state cache: the bus (default; in-process, so
+   * in global order) or the store's own log (`subscribeToAll`), for a partitioned bus such as
+   * Kafka, whose consumers do not see the global order the SQLite projector needs.
+   */
+  projectorFeed?: 'bus' | 'store';
+  /** Mount `/ws` and `/sse` and follow the bus as a fan-out node. Default true. */
+  serveRealtime?: boolean;
+  /** Mount the REST surfaces, tRPC, OpenAPI and docs. Default true; a fan-out node serves only realtime and ops. */
+  serveApi?: boolean;
 }
 
 /** The embedded profile: store, relay, bus, projector and every surface in one process. */
@@ -85,16 +99,26 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     isAdmin: (identity) => config.PARLEY_ADMINS.includes(identity),
   };
 
-  const projectorSub = await bus.subscribe({ group: 'projector' }, (batch) => {
-    projector.applyBatch(batch);
-  });
-  const roomsSub = await bus.subscribe({ group: `api-${config.PARLEY_NODE_ID}` }, (batch) => rooms.observe(batch));
+  const feedFromStore = overrides.projectorFeed === 'store';
+  const projectorSub = feedFromStore
+    ? null
+    : await bus.subscribe({ group: 'projector' }, (batch) => {
+        projector.applyBatch(batch);
+      });
+  const roomsSub = feedFromStore ? null : await bus.subscribe({ group: `api-${config.PARLEY_NODE_ID}` }, (batch) => rooms.observe(batch));
+  const storeFeed = feedFromStore
+    ? store.subscribeToAll(projector.position(), (batch) => {
+        projector.applyBatch(batch);
+        rooms.observe(batch);
+      })
+    : null;
+  storeFeed?.done.catch((error) => logger.fatal({ err: error }, 'read-model feed stopped'));
   // ClickHouse read models and admin analytics, only when configured (group `clickhouse-projector`).
   const analytics = config.CLICKHOUSE_URL ? await startAdminAnalytics(ctx, config.CLICKHOUSE_URL) : null;
 
   const http = createHttpServer({ logger, metrics });
   const ingress = createIngress(ctx);
-  const realtime = await createRealtime({
+  const realtime = overrides.serveRealtime === false ? null : await createRealtime({
     app: http.app,
     bus,
     store,
@@ -103,21 +127,25 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     onClientSend: realtimeOnClientSend(ingress),
     onError: (err, where) => logger.error({ err, where }, 'realtime error'),
   });
-  ctx.online = (roomId) => realtime.online(roomId);
-  exportRealtimeMetrics(metrics, realtime);
+  if (realtime) {
+    ctx.online = (roomId) => realtime.online(roomId);
+    exportRealtimeMetrics(metrics, realtime);
+  }
 
-  const relay = await startRelay({ store, bus, checkpoints });
-  relay.done.catch((error) => logger.fatal({ err: error }, 'relay stopped'));
+  const relay = overrides.runRelay === false ? null : await startRelay({ store, bus, checkpoints });
+  relay?.done.catch((error) => logger.fatal({ err: error }, 'relay stopped'));
 
   const operations: Operation[] = [...streamRoomsOperations(ctx), ...ingressOperations(ingress), ...historyOperations(ctx), ...authOperations(ctx), ...simpleRoomsOperations(ctx), ...(analytics ? adminAnalyticsOperations(ctx) : [])];
-  mountOperations(http, operations);
-  const trpc = trpcHandler(ctx);
-  http.route('any', '/trpc/*', trpc, { name: 'trpc', maxBody: 256 * 1024 });
   const openapi = openApiDocument(operations, { version: VERSION });
-  const openapiJson = JSON.stringify(openapi);
-  http.route('get', '/openapi.json', () => ({ status: 200, headers: { 'Content-Type': 'application/json' }, body: openapiJson }), { name: 'openapi' });
-  const docs = docsPage(openapi);
-  http.route('get', '/docs', () => ({ status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: docs }), { name: 'docs' });
+  if (overrides.serveApi !== false) {
+    mountOperations(http, operations);
+    const trpc = trpcHandler(ctx);
+    http.route('any', '/trpc/*', trpc, { name: 'trpc', maxBody: 256 * 1024 });
+    const openapiJson = JSON.stringify(openapi);
+    http.route('get', '/openapi.json', () => ({ status: 200, headers: { 'Content-Type': 'application/json' }, body: openapiJson }), { name: 'openapi' });
+    const docs = docsPage(openapi);
+    http.route('get', '/docs', () => ({ status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: docs }), { name: 'docs' });
+  }
 
   const lag = metrics.gauge('parley_bus_lag_events', 'Events appended but not yet published (relay) or applied (projector)');
   let head = 0;
@@ -125,7 +153,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     store.headPosition().then((h) => (head = h), () => undefined);
   }, 1000);
   headTimer.unref();
-  lag.track({ consumer: 'relay' }, () => Math.max(0, head - relay.position()));
+  if (relay) lag.track({ consumer: 'relay' }, () => Math.max(0, head - relay.position()));
   lag.track({ consumer: 'projector' }, () => Math.max(0, head - projector.position()));
 
   mountOps(http, metrics, {
@@ -145,15 +173,20 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     ctx,
     http,
     relay,
-    realtime,
+    get realtime(): Realtime {
+      if (!realtime) throw new Error('this node does not serve realtime (serveRealtime: false)');
+      return realtime;
+    },
     openapi,
     async stop() {
       clearInterval(headTimer);
-      await realtime.close();
+      await realtime?.close();
       http.close();
-      await relay.stop();
-      await projectorSub.close();
-      await roomsSub.close();
+      await relay?.stop();
+      await projectorSub?.close();
+      await roomsSub?.close();
+      storeFeed?.close();
+      await storeFeed?.done.catch(() => undefined);
       await analytics?.stop();
       projector.close();
       await bus.close();

@@ -8,8 +8,9 @@ import { isSimpleRoomChat } from './simple-room-chat-room.js';
 
 /**
  * Who may watch a room over WebSocket/SSE: a room token for that room (minted with the API key
- * or by the owner), an identity token (the owner, moderators), or a guest where the room allows
- * the `guest` provider. A banned user is refused; `max_viewers` is enforced by the fan-out node.
+ * or by the owner), an identity token (the owner, moderators, or a user of a provider the room
+ * allows), or a guest where the room allows the `guest` provider. A banned user is refused;
+ * `max_viewers` is enforced by the fan-out node.
  * Chat rooms of simple rooms (`sr-<id>`) follow their own policy (simple-room-chat-realtime.ts).
  */
 export function realtimeAuthenticate(ctx: ApiContext): Authenticate {
@@ -30,6 +31,11 @@ export function realtimeAuthenticate(ctx: ApiContext): Authenticate {
         if (!identity.ok) return { ok: false, status: 401, message: identity.reason === 'expired' || roomToken.reason === 'expired' ? 'Token expired' : 'Invalid token' };
         const sub = identity.claims.sub;
         principal = { userId: sub, displayName: identity.claims.username ?? sub, roles: [], isModerator: isListedModerator(state, sub) };
+        // Anyone else signed in comes in only through a provider the room allows (`discord:123` needs "discord").
+        const provider = sub.includes(':') ? sub.slice(0, sub.indexOf(':')) : null;
+        if (!principal.isModerator && (provider === null || !state.allowedProviders.includes(provider))) {
+          return { ok: false, status: 403, message: `This room does not allow ${provider ?? 'these'} users` };
+        }
       }
       if (activeRestrictions(state, principal.userId, ctx.now()).banned) return { ok: false, status: 403, message: 'Banned from this room' };
       return { ok: true, principal, maxViewers: state.maxViewers };

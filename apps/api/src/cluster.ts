@@ -1,0 +1,142 @@
+import { kafkaBus } from '@parley/infra/bus/kafka';
+import type { Bus } from '@parley/infra/bus';
+import type { EventStore } from '@parley/infra/event-store';
+import { postgresEventStore } from '@parley/infra/event-store/postgres';
+import { createHttpServer } from '@parley/infra/http';
+import type { Logger, MetricsRegistry } from '@parley/infra/observability';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { loadConfig, type Config } from './config.js';
+import { mountOps } from './ops/routes.js';
+import { startParley, type Parley, type ParleyOverrides } from './server.js';
+
+/**
+ * The cluster profile's composition: PostgreSQL event store, Kafka bus, and the roles a process
+ * can play (api node, fan-out node; the relay and the projector are apps of their own).
+ *
+ * Why api and fan-out nodes feed their SQLite read models from the store and not from Kafka: the
+ * SQLite projector skips events at or below its recorded global position, so it must see the
+ * global order, and a topic with several partitions keeps only each room's order. Kafka feeds
+ * what needs no global order: fan-out nodes (per-room seq) and the ClickHouse projector
+ * (deduplicated by event id). See docs/design-notes.md, "Cluster profile".
+ */
+
+const clusterEnvSchema = z.object({
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:55432/parley'),
+  /** Schema of the event store's tables (tests use one of their own). */
+  PARLEY_PG_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('parley'),
+  KAFKA_BROKERS: z.string().default('127.0.0.1:59092'),
+  PARLEY_KAFKA_TOPIC: z.string().regex(/^[a-zA-Z0-9._-]{1,200}$/).default('parley.events'),
+  PARLEY_KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
+  /** Kafka consumer session timeout (ms): how soon a dead member's partitions move to another. */
+  PARLEY_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
+});
+
+export interface ClusterSettings {
+  databaseUrl: string;
+  schema: string;
+  brokers: string[];
+  topic: string;
+  partitions: number;
+  sessionTimeoutMs: number;
+}
+
+/** Where the cluster's services are: from the environment (defaults: the service scripts' ports). */
+export function clusterSettings(env: NodeJS.ProcessEnv = process.env): ClusterSettings {
+  const parsed = clusterEnvSchema.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid cluster configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    schema: e.PARLEY_PG_SCHEMA,
+    brokers: e.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean),
+    topic: e.PARLEY_KAFKA_TOPIC,
+    partitions: e.PARLEY_KAFKA_PARTITIONS,
+    sessionTimeoutMs: e.PARLEY_KAFKA_SESSION_TIMEOUT_MS,
+  };
+}
+
+export const openClusterStore = (settings: ClusterSettings): Promise<EventStore> =>
+  postgresEventStore({ connectionString: settings.databaseUrl, schema: settings.schema });
+
+/**
+ * The Kafka bus of one process. Fan-out nodes start new groups at `latest` (a node's group is its
+ * own; what came before its viewers connected is read from the store); projectors at `earliest`.
+ */
+export const openClusterBus = (settings: ClusterSettings, clientId: string, newGroupsStartAt: 'earliest' | 'latest'): Bus =>
+  kafkaBus({
+    brokers: settings.brokers,
+    clientId,
+    topic: settings.topic,
+    partitions: settings.partitions,
+    newGroupsStartAt,
+    sessionTimeoutMs: settings.sessionTimeoutMs,
+    logLevel: 'error',
+  });
+
+/**
+ * An api node: REST, tRPC, OpenAPI; no relay, no realtime. Its SQLite read models (in its own
+ * data dir) and room-state cache follow the store's log. With `CLICKHOUSE_URL` it also serves the
+ * admin analytics and, through them, joins the `clickhouse-projector` group (see the README).
+ */
+export async function startApiNode(config: Config, overrides: ParleyOverrides = {}, settings = clusterSettings()): Promise<Parley> {
+  const store = await openClusterStore(settings);
+  const bus = openClusterBus(settings, `parley-${config.PARLEY_NODE_ID}`, 'latest');
+  return startParley(config, { ...overrides, store, bus, runRelay: false, projectorFeed: 'store', serveRealtime: false, serveApi: true });
+}
+
+/**
+ * A fan-out node: `/ws`, `/sse` and ops only. It follows the bus as group `fanout-<node id>`
+ * (every node sees every event; per-room order holds because the topic is keyed by room); room
+ * state for admitting viewers comes from the store, kept fresh from the store's log.
+ */
+export async function startFanoutNode(config: Config, overrides: ParleyOverrides = {}, settings = clusterSettings()): Promise<Parley> {
+  const store = await openClusterStore(settings);
+  const bus = openClusterBus(settings, `parley-${config.PARLEY_NODE_ID}`, 'latest');
+  return startParley(config, { ...overrides, store, bus, runRelay: false, projectorFeed: 'store', serveRealtime: true, serveApi: false });
+}
+
+export { clickhouseTarget } from './application/admin-analytics.js';
+
+/** `/healthz`, `/readyz` and `/metrics` for a process without a public surface (relay, projector). */
+export async function startOpsServer(options: {
+  host: string;
+  port: number;
+  logger: Logger;
+  metrics: MetricsRegistry;
+  notReady: () => Promise<string | null>;
+}): Promise<{ port: number; close(): void }> {
+  const http = createHttpServer({ logger: options.logger, metrics: options.metrics });
+  mountOps(http, options.metrics, { notReady: options.notReady });
+  http.route('any', '/*', (req) => ({ status: 404, body: { error: 'Not Found', message: `No route for ${req.method} ${req.path}`, status: 404 } }), { name: 'not-found' });
+  const port = await http.listen(options.host, options.port);
+  return { port, close: () => http.close() };
+}
+
+/**
+ * Runs a started process until SIGINT or SIGTERM, then stops it once and exits. A second signal
+ * while stopping exits at once.
+ */
+export function stopOnSignals(name: string, logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal, process: name }, 'stopping');
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error, process: name }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/** `node --import tsx apps/api/src/cluster.ts`: one api node of the cluster profile. */
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const node = await startApiNode(loadConfig({ PARLEY_PROFILE: 'cluster', ...process.env }));
+  stopOnSignals('api', node.ctx.logger, () => node.stop());
+}
