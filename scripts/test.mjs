@@ -32,6 +32,24 @@ ok = vitestOk && ok;
 const services = join(root, 'scripts/services/all.sh');
 if (existsSync(services)) step('stop services', 'bash', [services, 'stop']);
 
+// The load-test package: its own unit tests (node:test) and a 10-second smoke of every scenario,
+// which checks error rates only, never speed. Skipped (and said so) when vitest was given filters.
+let extraPassed = 0;
+let extraFailed = 0;
+if (args.length === 0) {
+  const nodeTests = spawnSync(process.execPath, ['--test', join(root, 'loadtest/test/')], { cwd: root, encoding: 'utf8' });
+  process.stdout.write(nodeTests.stdout);
+  const count = (label) => Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(nodeTests.stdout)?.[1] ?? 0);
+  extraPassed += count('pass');
+  extraFailed += Math.max(count('fail'), nodeTests.status === 0 ? 0 : 1);
+  const smokeOk = step('load-test smoke', process.execPath, [join(root, 'loadtest/bench.mjs'), '--smoke', '--require-parley']);
+  if (smokeOk) extraPassed += 1;
+  else extraFailed += 1;
+  ok = smokeOk && nodeTests.status === 0 && ok;
+} else {
+  console.log('\n=== load-test smoke: not run (vitest was given filters)');
+}
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -43,6 +61,8 @@ if (existsSync(report)) {
 } else {
   failed = 1;
 }
+passed += extraPassed;
+failed += extraFailed;
 if (!ok && failed === 0) failed = 1;
 console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(ok && failed === 0 ? 0 : 1);

@@ -94,14 +94,19 @@ function shortenRuns(text: string): string {
 
 const escapeInClass = (chars: string) => chars.replace(/[\\\]^-]/g, '\\$&');
 
-/** `ss` → `[s$5]{2}`, `s` → `[s$5]{1,2}`: input runs are at most two long. */
+/**
+ * `s` → `[s$5]{1,2}`; a doubled `ss` → that part twice, so separators may stand between the two
+ * (`a.p.p.l.e`) and at least two letters are still needed. Input runs are at most two long.
+ */
 function lettersPattern(letters: string): string {
   const parts: string[] = [];
   for (let i = 0; i < letters.length; ) {
     let run = 1;
     while (letters[i + run] === letters[i]) run++;
     const letter = letters[i]!;
-    parts.push(`[${escapeInClass(letter + (SUBSTITUTES[letter] ?? ''))}]{${Math.min(run, 2)},2}`);
+    const part = `[${escapeInClass(letter + (SUBSTITUTES[letter] ?? ''))}]{1,2}`;
+    parts.push(part);
+    if (run >= 2) parts.push(part);
     i += run;
   }
   return parts.join(`[${escapeInClass(SEPARATORS)}]{0,2}`);

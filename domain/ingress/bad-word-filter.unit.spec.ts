@@ -71,6 +71,12 @@ describe('bad-word filter (default list)', () => {
 });
 
 describe('bad-word filter (custom lists)', () => {
+  it('sees through separators between doubled letters, and still needs both letters', () => {
+    const blocks = compileFilter(['apple', 'pineapple']);
+    for (const text of ['a.p.p.l.e', 'p.i.n.e.a.p.p.l.e', 'a-p-p-l-e', 'p_i_n_e_a_p_p_l_e', 'APPLE', 'aaappplle']) expect(blocks(text).blocked, text).toBe(true);
+    for (const text of ['a.p.l.e', 'aple', 'pineaple']) expect(blocks(text).blocked, text).toBe(false);
+  });
+
   it('uses only the given words', () => {
     const custom = compileFilter(['spoiler']);
     expect(custom('no spoilers please')).toEqual({ blocked: true, word: 'spoiler' });

@@ -94,11 +94,12 @@ export async function runArtillerySuite({ smoke, parleyHere, requireParley }) {
 
   const parley = await startTarget('parley');
   try {
+    const ownerToken = parley.mintOwnerToken();
     for (const [file, rate] of [
       ['rest-mix.yml', 5],
       ['ingress-flood.yml', 5],
     ]) {
-      const row = await runArtillery(file, { target: parley.httpUrl, phases: smokePhases(rate) });
+      const row = await runArtillery(file, { target: parley.httpUrl, phases: smokePhases(rate), env: { PARLEY_OWNER_TOKEN: ownerToken } });
       row.target = 'Parley';
       rows.push(row);
       judge(row, smoke, errors);

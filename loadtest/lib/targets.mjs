@@ -2,6 +2,7 @@
 // needs to know about each: URLs, the adapter the frame counter uses, the pid whose CPU and
 // memory are measured, and how to create rooms.
 
+import { execFileSync } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -236,5 +237,14 @@ export async function startTarget(name, { port = DEFAULT_PORTS[name], startTimeo
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
 
-  return { name, label: TARGET_LABELS[name], adapter: name, httpUrl, wsUrl, pid, pids, setupRooms, stop, log: proc.log };
+  /** Parley only: an owner identity token from the admin CLI, which shares the server's data dir. */
+  const mintOwnerToken = (sub = 'bench:owner') => {
+    if (name !== 'parley') throw new Error('mintOwnerToken: Parley only');
+    return execFileSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'apps/cli/src/main.ts'), 'mint-owner-token', sub], {
+      cwd: REPO,
+      env: { ...process.env, PARLEY_DATA_DIR: dataDir },
+      encoding: 'utf8',
+    }).trim();
+  };
+  return { name, label: TARGET_LABELS[name], adapter: name, httpUrl, wsUrl, pid, pids, setupRooms, mintOwnerToken, stop, log: proc.log };
 }

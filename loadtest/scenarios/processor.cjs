@@ -6,6 +6,8 @@
 //   PARLEY_WEBHOOK_SECRET            HMAC secret of that room (else the create response's
 //                                    `webhook_secret`, else GET /rooms/:room/webhook-secret
 //                                    with the API key — Parley answers that to owners only)
+//   PARLEY_OWNER_TOKEN               an owner identity token (`npm run cli -- mint-owner-token`): the
+//                                    room is created with it, so its webhook secret can be read
 //   PARLEY_WS_ROOMS                  ws-subscribers: comma-separated rooms to spread viewers over
 //   PARLEY_WS_TOKEN                  ws-subscribers: a room token (else guest viewers)
 
@@ -22,9 +24,10 @@ async function setupRoom(context) {
     context.vars.webhookSecret = process.env.PARLEY_WEBHOOK_SECRET || '';
     return;
   }
+  const owner = process.env.PARLEY_OWNER_TOKEN;
   const res = await fetch(`${context.vars.target}/rooms`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(owner ? { authorization: `Bearer ${owner}` } : {}) },
     body: JSON.stringify({ name: 'artillery ingress room', allowed_providers: ['guest'], max_viewers: 100000 }),
   });
   if (!res.ok) throw new Error(`POST /rooms answered ${res.status}: ${await res.text()}`);
@@ -37,7 +40,7 @@ async function setupRoom(context) {
 /** GET /rooms/:room/webhook-secret with the API key; '' when the server refuses (owner only). */
 async function readWebhookSecret(context) {
   const res = await fetch(`${context.vars.target}/rooms/${context.vars.room}/webhook-secret`, {
-    headers: { authorization: `Bearer ${context.vars.apiKey}` },
+    headers: { authorization: `Bearer ${process.env.PARLEY_OWNER_TOKEN || context.vars.apiKey}` },
   });
   if (!res.ok) return '';
   return (await res.json()).webhook_secret ?? '';

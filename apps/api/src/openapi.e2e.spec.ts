@@ -83,6 +83,7 @@ const streamRoomsOperations: Array<[path: string, method: string, auth: boolean]
   ['/rooms/{room}/api-key', 'post', true],
   ['/rooms/{room}/webhook-secret', 'get', true],
   ['/rooms/{room}/webhook-secret', 'post', true],
+  ['/rooms/{room}/messages', 'get', true],
   ['/admin/audit-log', 'get', true],
 ];
 
