@@ -97,6 +97,7 @@ export function createHttpServer(deps: { logger: Logger; metrics: MetricsRegistr
   const requests = deps.metrics.counter('parley_http_requests_total', 'HTTP requests by route and status');
   const latency = deps.metrics.histogram('parley_http_request_duration_seconds', 'HTTP request latency by route');
   let listenSocket: uWS.us_listen_socket | null = null;
+  const accessLog = deps.logger.isLevelEnabled('debug');
 
   const route: HttpServer['route'] = (method, pattern, handler, options = {}) => {
     const names = paramNames(pattern);
@@ -113,6 +114,8 @@ export function createHttpServer(deps: { logger: Logger; metrics: MetricsRegistr
       requests.inc({ route: label, status: String(reply.status) });
       latency.observe({ route: label }, (performance.now() - req.receivedAt) / 1000);
       if (reply.status >= 500) deps.logger.error({ requestId: req.requestId, route: label, status: reply.status }, 'request failed');
+      // The access log is debug: at the default level it costs one level check per request.
+      else if (accessLog) deps.logger.debug({ requestId: req.requestId, method: req.method, path: req.path, status: reply.status, ms: performance.now() - req.receivedAt }, 'request');
     };
 
     const run = (res: uWS.HttpResponse, state: { aborted: boolean }, req: HttpRequest, corked: boolean) => {
