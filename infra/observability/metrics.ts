@@ -2,7 +2,15 @@
 
 type Labels = Record<string, string>;
 
-const labelKey = (labels: Labels): string =>
+/** Label sets are usually built once per route and reused: their keys are remembered by identity. */
+const keys = new WeakMap<Labels, string>();
+const labelKey = (labels: Labels): string => {
+  let k = keys.get(labels);
+  if (k === undefined) keys.set(labels, (k = computeLabelKey(labels)));
+  return k;
+};
+
+const computeLabelKey = (labels: Labels): string =>
   Object.keys(labels)
     .sort()
     .map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)

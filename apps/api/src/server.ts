@@ -10,6 +10,7 @@ import { createLogger, MetricsRegistry, type Logger } from '@parley/infra/observ
 import { startRelay, type Relay } from '@parley/infra/relay';
 import { auditLogProjection, roomDirectoryProjection, sqliteProjector, timelineProjection, type SqliteProjector } from '@parley/projections';
 import { simpleRoomsProjection } from '@parley/projections/simple-rooms';
+import { DirectoryCache } from './application/directory-cache.js';
 import { RoomService } from './application/room-service.js';
 import type { Config } from './config.js';
 import type { ApiContext } from './context.js';
@@ -82,6 +83,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   readDb.pragma('synchronous = NORMAL');
   const projector: SqliteProjector = sqliteProjector({ db: readDb, projections: [roomDirectoryProjection, auditLogProjection, timelineProjection(), simpleRoomsProjection] });
   await projector.catchUp((after, limit) => store.readAll(after, limit));
+  const directory = new DirectoryCache(readDb);
 
   const rooms = new RoomService(store);
   const ctx: ApiContext = {
@@ -93,7 +95,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     rooms,
     tokens: new TokenService(secret, now),
     idSecret: idSecretFrom(secret),
-    readModels: { db: readDb, projector },
+    readModels: { db: readDb, projector, directory },
     online: () => 0,
     now,
     isAdmin: (identity) => config.PARLEY_ADMINS.includes(identity),
@@ -104,11 +106,13 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     ? null
     : await bus.subscribe({ group: 'projector' }, (batch) => {
         projector.applyBatch(batch);
+        directory.invalidate(batch);
       });
   const roomsSub = feedFromStore ? null : await bus.subscribe({ group: `api-${config.PARLEY_NODE_ID}` }, (batch) => rooms.observe(batch));
   const storeFeed = feedFromStore
     ? store.subscribeToAll(projector.position(), (batch) => {
         projector.applyBatch(batch);
+        directory.invalidate(batch);
         rooms.observe(batch);
       })
     : null;

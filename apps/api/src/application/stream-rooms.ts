@@ -138,7 +138,7 @@ export async function listOwnedRooms(ctx: ApiContext, caller: Caller): Promise<s
 export function publicRoom(ctx: ApiContext, roomId: string): streamRooms.PublicRoom | null | Promise<streamRooms.PublicRoom | null> {
   // `sr-<id>` rooms carry the chat of simple rooms; they are reached through /api/rooms only.
   if (roomId.startsWith('sr-')) return null;
-  const entry = getRoom(ctx.readModels.db, roomId);
+  const entry = ctx.readModels.directory.get(roomId);
   const view = (e: RoomDirectoryEntry): streamRooms.PublicRoom => ({
     room: e.roomId,
     name: e.name,
@@ -151,7 +151,7 @@ export function publicRoom(ctx: ApiContext, roomId: string): streamRooms.PublicR
   return (async () => {
     if (!(await ctx.rooms.state(roomId))) return null;
     await ctx.readModels.projector.waitFor(await ctx.store.headPosition(), READ_YOUR_WRITES_MS);
-    const late = getRoom(ctx.readModels.db, roomId);
+    const late = ctx.readModels.directory.get(roomId);
     return late ? view(late) : null;
   })();
 }
