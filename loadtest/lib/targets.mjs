@@ -173,8 +173,8 @@ export async function startTarget(name, { port = DEFAULT_PORTS[name], startTimeo
       proc = spawnGroup('npm', ['start'], {
         cwd: REPO,
         env: {
-          PARLEY_INGRESS_PER_IP_PER_10S: '100000000',
-          PARLEY_INGRESS_PER_USER_PER_10S: '100000000',
+          PARLEY_INGRESS_PER_IP_PER_10S: '0',
+          PARLEY_INGRESS_PER_USER_PER_10S: '0',
           PARLEY_RATE_LIMIT_PER_MINUTE: '100000000',
           PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: '100000000',
           LOG_LEVEL: 'warn',

@@ -32,9 +32,9 @@ export const configSchema = z.object({
   PARLEY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Requests per minute per IP on unauthenticated reads (`GET /rooms/:room/public`). */
   PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
-  /** Ingress limits of the reference (20 per user, 60 per IP, per 10 s). Raise them only for load tests. */
-  PARLEY_INGRESS_PER_USER_PER_10S: z.coerce.number().int().min(1).default(20),
-  PARLEY_INGRESS_PER_IP_PER_10S: z.coerce.number().int().min(1).default(60),
+  /** Ingress limits of the reference (20 per user, 60 per IP, per 10 s). 0 turns one off: for load tests only. */
+  PARLEY_INGRESS_PER_USER_PER_10S: z.coerce.number().int().min(0).default(20),
+  PARLEY_INGRESS_PER_IP_PER_10S: z.coerce.number().int().min(0).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
