@@ -1,9 +1,8 @@
-import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  revisionMatches,
   WrongExpectedRevisionError,
   type AppendResult,
   type EventStore,
@@ -13,6 +12,7 @@ import {
   type StoredEvent,
 } from '../port.js';
 import { nextEmit, pollingSubscription } from '../subscription.js';
+import { createWriter, openDatabase, type AppendOutcome, type EncodedAppend } from './sqlite-writer.mjs';
 
 interface PendingAppend {
   stream: string;
@@ -48,120 +48,153 @@ export interface SqliteEventStoreOptions {
   /** Database file, or ':memory:' for tests that need no durability. */
   file: string;
   now?: () => number;
+  /**
+   * Where commits run: `worker` (default for files) keeps inserts and each commit's fsync off
+   * the main thread; `inline` runs them on it (always for ':memory:').
+   */
+  writer?: 'worker' | 'inline';
+}
+
+/** Recently appended events kept in memory, so the relay's `readAll` of the newest events skips SQLite. */
+const TAIL_SIZE = 20_000;
+
+interface BatchResult {
+  recordedAt: number;
+  outcomes: AppendOutcome[];
 }
 
 /**
- * Event store on one SQLite file (WAL, synchronous=FULL: every commit is fsync'd).
- * Appends that arrive in the same tick share one transaction, so one fsync (group commit).
+ * Event store on one SQLite file (WAL, synchronous=FULL: every commit is fsync'd). Appends that
+ * arrive while a commit is running share the next one (group commit). One process writes a file.
  */
 export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
   if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
-  const db = new Database(options.file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('cache_size = -65536');
-  db.pragma('temp_store = memory');
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS events (
-      position    INTEGER PRIMARY KEY AUTOINCREMENT,
-      id          TEXT NOT NULL UNIQUE,
-      stream      TEXT NOT NULL,
-      revision    INTEGER NOT NULL,
-      type        TEXT NOT NULL,
-      data        TEXT NOT NULL,
-      metadata    TEXT NOT NULL,
-      recorded_at INTEGER NOT NULL,
-      UNIQUE (stream, revision)
-    );
-  `);
+  const inline = options.file === ':memory:' || options.writer === 'inline';
+  const db = openDatabase(options.file);
   const now = options.now ?? Date.now;
 
   const q = {
-    streamRevision: db.prepare<[string], { revision: number | null }>('SELECT MAX(revision) AS revision FROM events WHERE stream = ?'),
-    byId: db.prepare<[string], { stream: string; revision: number; position: number }>('SELECT stream, revision, position FROM events WHERE id = ?'),
-    insert: db.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING'),
     readStream: db.prepare<[string, number, number], EventRow>('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?'),
     readAll: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
     head: db.prepare<[], { head: number | null }>('SELECT MAX(position) AS head FROM events'),
   };
 
-  /**
-   * Last revision per stream. This process is the file's only writer, so the cache stays true;
-   * revisions changed by the running transaction live in `pending` until it commits.
-   */
-  const revisions = new Map<string, number>();
-  const MAX_CACHED_STREAMS = 100_000;
-  const revisionOf = (stream: string, pending: Map<string, number>): number =>
-    pending.get(stream) ?? revisions.get(stream) ?? q.streamRevision.get(stream)?.revision ?? -1;
+  const inlineWriter = inline ? createWriter(db, now) : null;
+  let worker: Worker | null = null;
+  let workerFailure: Error | null = null;
+  const inFlight = new Map<number, (r: BatchResult | { error: string }) => void>();
+  let seq = 0;
+  const workerReady = inline
+    ? Promise.resolve()
+    : new Promise<void>((resolve, reject) => {
+        worker = new Worker(new URL('./writer-worker.mjs', import.meta.url), { workerData: { file: options.file } });
+        worker.on('message', (m: { ready?: true; closed?: true; seq?: number } & Partial<BatchResult> & { error?: string }) => {
+          if (m.ready) return resolve();
+          if (m.seq === undefined) return;
+          const settle = inFlight.get(m.seq);
+          inFlight.delete(m.seq);
+          settle?.(m.error !== undefined ? { error: m.error } : (m as BatchResult));
+        });
+        const fail = (error: Error) => {
+          workerFailure = error;
+          reject(error);
+          for (const settle of inFlight.values()) settle({ error: String(error) });
+          inFlight.clear();
+        };
+        worker.on('error', fail);
+        worker.on('exit', (code) => {
+          if (!closed) fail(new Error(`event store writer exited with code ${code}`));
+        });
+      });
+  workerReady.catch(() => undefined);
 
-  const duplicateOf = (p: PendingAppend): AppendResult => {
-    const last = q.byId.get(p.events[p.events.length - 1]!.id) ?? q.byId.get(p.events[0]!.id)!;
-    return { lastRevision: last.revision, position: last.position, duplicate: true };
+  const commit = async (appends: EncodedAppend[]): Promise<BatchResult | { error: string }> => {
+    if (inlineWriter) {
+      try {
+        return inlineWriter.appendBatch(appends);
+      } catch (error) {
+        return { error: String(error) };
+      }
+    }
+    await workerReady;
+    if (workerFailure) return { error: String(workerFailure) };
+    return new Promise((resolve) => {
+      const id = ++seq;
+      inFlight.set(id, resolve);
+      worker!.postMessage({ seq: id, appends });
+    });
   };
 
-  const appendOne = (p: PendingAppend, pending: Map<string, number>): AppendResult => {
-    const actual = revisionOf(p.stream, pending);
-    const recordedAt = now();
-    const first = p.events[0]!;
-    // The insert is the idempotency check: an id already stored inserts nothing.
-    const tryFirst = () => q.insert.run(first.id, p.stream, actual + 1, first.type, JSON.stringify(first.data), JSON.stringify(first.metadata ?? {}), recordedAt);
-    if (!revisionMatches(p.expected, actual)) {
-      if (q.byId.get(first.id)) return duplicateOf(p);
-      throw new WrongExpectedRevisionError(p.stream, p.expected, actual === -1 ? 'no_stream' : actual);
+  // The newest events, contiguous in position: tail[i].position === tailStart + i.
+  let tail: StoredEvent[] = [];
+  let tailStart = 0;
+  const remember = (events: StoredEvent[]) => {
+    if (events.length === 0) return;
+    if (tail.length > 0 && events[0]!.position !== tailStart + tail.length) tail = [];
+    if (tail.length === 0) tailStart = events[0]!.position;
+    for (const e of events) tail.push(e);
+    if (tail.length > 2 * TAIL_SIZE) {
+      tail = tail.slice(tail.length - TAIL_SIZE);
+      tailStart = tail[0]!.position;
     }
-    const info = tryFirst();
-    if (info.changes === 0) return duplicateOf(p);
-    let revision = actual + 1;
-    let position = Number(info.lastInsertRowid);
-    for (let i = 1; i < p.events.length; i++) {
-      const e = p.events[i]!;
-      revision += 1;
-      const r = q.insert.run(e.id, p.stream, revision, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata ?? {}), recordedAt);
-      if (r.changes === 0) throw new Error(`event ${e.id} is already stored, but the first event of its append was not`);
-      position = Number(r.lastInsertRowid);
-    }
-    pending.set(p.stream, revision);
-    return { lastRevision: revision, position, duplicate: false };
   };
 
   const appended = new EventEmitter();
   appended.setMaxListeners(0);
   let queue: PendingAppend[] = [];
   let flushScheduled = false;
+  let committing = false;
 
-  const flush = () => {
+  const schedule = () => {
+    if (flushScheduled || committing || queue.length === 0) return;
+    flushScheduled = true;
+    setImmediate(flush);
+  };
+
+  const flush = async () => {
     flushScheduled = false;
     const batch = queue;
     queue = [];
-    const outcomes: Array<{ ok: true; value: AppendResult } | { ok: false; error: unknown }> = [];
-    const pending = new Map<string, number>();
-    try {
-      db.transaction(() => {
-        for (const p of batch) {
-          try {
-            outcomes.push({ ok: true, value: appendOne(p, pending) });
-          } catch (error) {
-            if (!(error instanceof WrongExpectedRevisionError)) throw error;
-            outcomes.push({ ok: false, error });
-          }
+    if (batch.length === 0) return;
+    committing = true;
+    const encoded: EncodedAppend[] = batch.map((p) => ({
+      stream: p.stream,
+      expected: p.expected,
+      events: p.events.map((e) => ({ id: e.id, type: e.type, data: JSON.stringify(e.data), metadata: JSON.stringify(e.metadata ?? {}) })),
+    }));
+    const result = await commit(encoded);
+    committing = false;
+    if ('error' in result) {
+      for (const p of batch) p.reject(new Error(`append failed: ${result.error}`));
+    } else {
+      const fresh: StoredEvent[] = [];
+      batch.forEach((p, i) => {
+        const o = result.outcomes[i]!;
+        if (!o.ok) {
+          const w = o.wrongRevision;
+          p.reject(new WrongExpectedRevisionError(w.stream, w.expected, w.actual));
+          return;
         }
-      })();
-    } catch (error) {
-      for (const p of batch) p.reject(error);
-      return;
+        if (!o.duplicate) {
+          encoded[i]!.events.forEach((e, k) =>
+            fresh.push({
+              id: e.id,
+              stream: p.stream,
+              revision: o.lastRevision - (p.events.length - 1) + k,
+              position: o.firstPosition + k,
+              type: e.type,
+              data: JSON.parse(e.data),
+              metadata: JSON.parse(e.metadata),
+              recordedAt: result.recordedAt,
+            }),
+          );
+        }
+        p.resolve({ lastRevision: o.lastRevision, position: o.position, duplicate: o.duplicate });
+      });
+      remember(fresh);
+      appended.emit('appended');
     }
-    for (const [stream, revision] of pending) {
-      revisions.delete(stream);
-      revisions.set(stream, revision);
-    }
-    while (revisions.size > MAX_CACHED_STREAMS) revisions.delete(revisions.keys().next().value!);
-    batch.forEach((p, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) p.resolve(o.value);
-      else p.reject(o.error);
-    });
-    appended.emit('appended');
+    schedule();
   };
 
   let closed = false;
@@ -172,10 +205,7 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
       if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
       return new Promise<AppendResult>((resolve, reject) => {
         queue.push({ stream, events, expected, resolve, reject });
-        if (!flushScheduled) {
-          flushScheduled = true;
-          setImmediate(flush);
-        }
+        schedule();
       });
     },
     async readStream(stream, opts: ReadStreamOptions = {}) {
@@ -189,6 +219,8 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
       return events;
     },
     async readAll(after, limit) {
+      const from = after + 1 - tailStart;
+      if (tail.length > 0 && from >= 0 && from < tail.length) return tail.slice(from, from + limit);
       return q.readAll.all(after, limit).map(toStored);
     },
     subscribeToAll(after, handler, opts) {
@@ -205,9 +237,21 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
     },
     async close() {
       if (closed) return;
-      if (queue.length > 0) flush();
+      while (queue.length > 0 || committing) {
+        if (!committing) await flush();
+        else await new Promise((r) => setTimeout(r, 1));
+      }
       closed = true;
       appended.emit('appended');
+      if (worker) {
+        const w: Worker = worker;
+        await new Promise<void>((resolve) => {
+          w.once('message', () => resolve());
+          w.once('exit', () => resolve());
+          w.postMessage({ close: true });
+        });
+        await w.terminate();
+      }
       db.close();
     },
   };

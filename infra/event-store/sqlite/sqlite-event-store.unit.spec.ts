@@ -8,7 +8,8 @@ import { sqliteEventStore } from './sqlite-event-store.js';
 
 const tempFile = () => join(mkdtempSync(join(tmpdir(), 'parley-es-')), 'events.db');
 
-eventStoreContract('sqlite', async () => sqliteEventStore({ file: tempFile() }));
+eventStoreContract('sqlite (writer thread)', async () => sqliteEventStore({ file: tempFile() }));
+eventStoreContract('sqlite (inline writer)', async () => sqliteEventStore({ file: tempFile(), writer: 'inline' }));
 
 describe('sqlite event store', () => {
   it('keeps what it acknowledged across a reopen of the file', async () => {
