@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRouter } from '@parley/app-api/trpc';
 import { inprocBus, type Bus } from '@parley/infra/bus';
 import { startTestServer, type TestServer } from './testing/test-server.js';
+import { jsonCall, type JsonReply as Reply } from './testing/json-call.js';
 
 /*
  * Room history (`GET /rooms/{room}/messages`, and tRPC `rooms.history`) over real HTTP: who may
@@ -19,21 +20,7 @@ let apiKey: string;
 const clock = { offset: 0 };
 const now = () => Date.now() + clock.offset;
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: any;
-}
-
-async function call(method: string, path: string, token?: string, body?: unknown): Promise<Reply> {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
+const call = (method: string, path: string, token?: string, body?: unknown) => jsonCall(server.url, method, path, token, body);
 
 const read = (token: string | undefined, query = '', roomId = room) => call('GET', `/rooms/${roomId}/messages${query ? `?${query}` : ''}`, token);
 const texts = (reply: Reply) => reply.body.messages.map((m: { payload: { text: string } | null }) => m.payload?.text ?? null);

@@ -2,6 +2,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startTestServer, type TestServer } from './testing/test-server.js';
+import { jsonCall } from './testing/json-call.js';
 
 /*
  * `/openapi.json` is the contract other integrators generate clients from: it must be valid
@@ -50,14 +51,10 @@ const problems = (schema: z.ZodType, value: unknown) => {
   return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 };
 
-async function call(method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as Json };
-}
+const call = async (method: string, path: string, token?: string, body?: unknown) => {
+  const reply = await jsonCall(server.url, method, path, token, body);
+  return { status: reply.status, body: reply.body as Json };
+};
 
 beforeAll(async () => {
   server = await startTestServer();

@@ -82,7 +82,9 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   readDb.pragma('journal_mode = WAL');
   readDb.pragma('synchronous = NORMAL');
   const projector: SqliteProjector = sqliteProjector({ db: readDb, projections: [roomDirectoryProjection, auditLogProjection, timelineProjection(), simpleRoomsProjection] });
-  await projector.catchUp((after, limit) => store.readAll(after, limit));
+  // A node without the API (a cluster fan-out node) reads nothing from the read models: they stay empty.
+  const serveApi = overrides.serveApi !== false;
+  if (serveApi) await projector.catchUp((after, limit) => store.readAll(after, limit));
   const directory = new DirectoryCache(readDb);
 
   const rooms = new RoomService(store);
@@ -110,9 +112,11 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
       });
   const roomsSub = feedFromStore ? null : await bus.subscribe({ group: `api-${config.PARLEY_NODE_ID}` }, (batch) => rooms.observe(batch));
   const storeFeed = feedFromStore
-    ? store.subscribeToAll(projector.position(), (batch) => {
-        projector.applyBatch(batch);
-        directory.invalidate(batch);
+    ? store.subscribeToAll(serveApi ? projector.position() : await store.headPosition(), (batch) => {
+        if (serveApi) {
+          projector.applyBatch(batch);
+          directory.invalidate(batch);
+        }
         rooms.observe(batch);
       })
     : null;
@@ -141,7 +145,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
 
   const operations: Operation[] = [...streamRoomsOperations(ctx), ...ingressOperations(ingress), ...historyOperations(ctx), ...authOperations(ctx), ...simpleRoomsOperations(ctx), ...(analytics ? adminAnalyticsOperations(ctx) : [])];
   const openapi = openApiDocument(operations, { version: VERSION });
-  if (overrides.serveApi !== false) {
+  if (serveApi) {
     mountOperations(http, operations);
     const trpc = trpcHandler(ctx);
     http.route('any', '/trpc/*', trpc, { name: 'trpc', maxBody: 256 * 1024 });
@@ -158,12 +162,12 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   }, 1000);
   headTimer.unref();
   if (relay) lag.track({ consumer: 'relay' }, () => Math.max(0, head - relay.position()));
-  lag.track({ consumer: 'projector' }, () => Math.max(0, head - projector.position()));
+  if (serveApi) lag.track({ consumer: 'projector' }, () => Math.max(0, head - projector.position()));
 
   mountOps(http, metrics, {
     async notReady() {
       const h = await store.headPosition();
-      if (h - projector.position() > 10_000) return `read models are ${h - projector.position()} events behind`;
+      if (serveApi && h - projector.position() > 10_000) return `read models are ${h - projector.position()} events behind`;
       return null;
     },
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './testing/test-server.js';
+import { jsonCall, type JsonReply as Reply } from './testing/json-call.js';
 
 /*
  * Authorization of the stream-rooms surface as one table: who calls (rows) × what (columns) →
@@ -11,20 +12,7 @@ import { startTestServer, type TestServer } from './testing/test-server.js';
 let server: TestServer;
 let otherRoom: { room: string; apiKey: string };
 
-interface Reply {
-  status: number;
-  body: any;
-}
-
-async function call(method: string, path: string, token?: string, body?: unknown): Promise<Reply> {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const call = (method: string, path: string, token?: string, body?: unknown) => jsonCall(server.url, method, path, token, body);
 
 interface Fixture {
   room: string;

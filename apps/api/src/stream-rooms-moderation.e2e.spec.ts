@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './testing/test-server.js';
+import { jsonCall, type JsonReply } from './testing/json-call.js';
+
+type Reply = Omit<JsonReply, 'headers'>;
 
 /* Moderation end to end: what the action answers, what the audit log records, and who may read it. */
 
@@ -10,20 +13,10 @@ let admin: string;
 let room: string;
 let apiKey: string;
 
-interface Reply {
-  status: number;
-  body: any;
-}
-
-async function call(method: string, path: string, token?: string, body?: unknown): Promise<Reply> {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const call = async (method: string, path: string, token?: string, body?: unknown): Promise<Reply> => {
+  const { status, body: answer } = await jsonCall(server.url, method, path, token, body);
+  return { status, body: answer };
+};
 
 const moderate = (token: string, body: Record<string, unknown>) => call('POST', `/rooms/${room}/moderation`, token, body);
 const audit = (query: string, token = admin) => call('GET', `/admin/audit-log?room=${room}${query ? `&${query}` : ''}`, token);

@@ -1,26 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inprocBus, type Bus } from '@parley/infra/bus';
 import { startTestServer, type TestServer } from './testing/test-server.js';
+import { jsonCall } from './testing/json-call.js';
 
 /* `PUT /rooms/:room` changes are what the next `GET /rooms/:room/public` and `GET /rooms` show. */
 
 let server: TestServer;
 let owner: string;
 
-interface Reply {
-  status: number;
-  body: any;
-}
-
-async function call(method: string, path: string, token?: string, body?: unknown): Promise<Reply> {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const call = (method: string, path: string, token?: string, body?: unknown) => jsonCall(server.url, method, path, token, body);
 
 const ownedRoom = async (room: string) => (await call('GET', '/rooms', owner)).body.rooms.find((r: { room: string }) => r.room === room);
 

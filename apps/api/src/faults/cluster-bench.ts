@@ -1,0 +1,141 @@
+import { spawn } from 'node:child_process';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createRoom, repoRoot, startEmbedded, startTestCluster, Viewer, type Room } from './cluster-harness.js';
+
+/*
+ * Durable ingress ceiling and ingress → WebSocket latency, cluster profile vs embedded profile,
+ * same load generator (apps/api/src/faults/ingress-load.ts, its own process).
+ *
+ *   node --import tsx apps/api/src/faults/cluster-bench.ts [--seconds 15] [--connections 128] [--rooms 16] [--profiles cluster,embedded]
+ *
+ * Per profile: (1) closed loop from `connections` keep-alive connections for `seconds`: 202s per
+ * second = the durable ingress ceiling (a 202 is sent only after the append is durable); (2) open
+ * loop at half that rate for `seconds` while two WebSocket viewers per room (one per fan-out node
+ * in the cluster) measure receive time − meta.sentAt. The cluster runs 2 api nodes, 2 fan-out
+ * nodes, the relay and the ClickHouse projector; the projector's lag gauge is sampled meanwhile.
+ */
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+};
+const seconds = Number(arg('seconds', '15'));
+const connections = Number(arg('connections', '128'));
+const roomCount = Number(arg('rooms', '16'));
+const profiles = arg('profiles', 'cluster,embedded').split(',');
+
+interface LoadSummary {
+  seconds: number;
+  sent: number;
+  accepted: number;
+  acceptedPerSecond: number;
+  statuses: Record<string, number>;
+  errors: number;
+}
+
+function load(options: object): Promise<LoadSummary> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'apps/api/src/faults/ingress-load.ts'), JSON.stringify(options)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += String(c)));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as LoadSummary) : reject(new Error(`load generator exited ${code}`))));
+  });
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
+
+async function scrapeGauge(url: string, name: string): Promise<number | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(name));
+    return line ? Number(line.split(' ').at(-1)) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function measure(profile: string, targets: string[], fanouts: string[], owner: string, projectorUrl: string | null) {
+  const rooms: Room[] = [];
+  for (let i = 0; i < roomCount; i++) rooms.push(await createRoom(targets[0]!, owner, `bench ${i}`));
+  const roomKeys = rooms.map((r) => ({ room: r.room, apiKey: r.apiKey }));
+
+  const ceiling = await load({ mode: 'closed', targets, rooms: roomKeys, connections, seconds, warmupSeconds: 3 });
+  const halfRate = Math.max(1, Math.floor(ceiling.acceptedPerSecond / 2));
+
+  const viewers: Viewer[] = [];
+  for (const room of rooms) {
+    for (let v = 0; v < 2; v++) {
+      const node = fanouts[v % fanouts.length]!;
+      viewers.push(new Viewer(node, room.room, await room.viewerToken(targets[0]!, `guest:bench${v}`)));
+    }
+  }
+  await Promise.all(viewers.map((v) => v.open()));
+  const lagSamples: number[] = [];
+  const sampler = projectorUrl
+    ? setInterval(() => void scrapeGauge(projectorUrl, 'parley_projection_lag_ms').then((v) => v !== null && lagSamples.push(v)), 250)
+    : null;
+  const startedAt = Date.now();
+  const open = await load({ mode: 'open', targets, rooms: roomKeys, rate: halfRate, seconds });
+  await new Promise((r) => setTimeout(r, 2000));
+  if (sampler) clearInterval(sampler);
+
+  const latencies: number[] = [];
+  let frames = 0;
+  for (const v of viewers) {
+    v.close();
+    v.msgs.forEach((m, i) => {
+      const sentAt = (m.meta as { sentAt?: number } | undefined)?.sentAt;
+      if (typeof sentAt !== 'number' || sentAt < startedAt) return;
+      frames++;
+      latencies.push(v.receivedAt[i]! - sentAt);
+    });
+  }
+  latencies.sort((a, b) => a - b);
+  lagSamples.sort((a, b) => a - b);
+  return {
+    profile,
+    ceiling,
+    latency: {
+      offered: halfRate,
+      achieved: open.acceptedPerSecond,
+      statuses: open.statuses,
+      framesExpected: open.accepted * 2,
+      framesReceived: frames,
+      p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p99: percentile(latencies, 99),
+      max: latencies.at(-1) ?? NaN,
+    },
+    projectionLagMs: projectorUrl ? { samples: lagSamples.length, p50: percentile(lagSamples, 50), p99: percentile(lagSamples, 99), max: lagSamples.at(-1) ?? NaN } : null,
+  };
+}
+
+const machine = { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadavg: loadavg().map((l) => l.toFixed(2)) };
+console.error(JSON.stringify({ machine, seconds, connections, rooms: roomCount }));
+const results = [];
+for (const profile of profiles) {
+  if (profile === 'cluster') {
+    const cluster = await startTestCluster({ apis: 2, fanouts: 2, projector: true });
+    try {
+      results.push(await measure('cluster', cluster.apis.map((a) => a.url), cluster.fanouts.map((f) => f.url), await cluster.identity('discord:bench'), cluster.projector!.url));
+    } catch (error) {
+      for (const p of cluster.all()) console.error(`--- ${p.name}\n${p.tail()}`);
+      throw error;
+    } finally {
+      await cluster.stop();
+    }
+  } else {
+    const embedded = await startEmbedded();
+    try {
+      results.push(await measure('embedded', [embedded.node.url], [embedded.node.url], await embedded.identity('discord:bench'), null));
+    } catch (error) {
+      console.error(embedded.node.tail());
+      throw error;
+    } finally {
+      await embedded.stop();
+    }
+  }
+  console.error(JSON.stringify(results.at(-1)));
+}
+console.log(JSON.stringify({ date: new Date().toISOString(), machine, seconds, connections, rooms: roomCount, loadavgAfter: loadavg().map((l) => l.toFixed(2)), results }, null, 2));

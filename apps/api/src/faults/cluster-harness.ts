@@ -1,0 +1,404 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import WebSocket from 'ws';
+import type { MsgFrame, ServerFrame } from '@parley/contracts/frames';
+import { TokenService } from '@parley/infra/auth';
+
+/*
+ * Test harness for the cluster profile: real processes (`node --import tsx <entry>`), each with
+ * its own data dir and port, sharing one JWT secret, one PostgreSQL schema and one Kafka topic of
+ * their own (so concurrent suites never see each other's events).
+ */
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+
+const entries = {
+  api: 'apps/api/src/cluster.ts',
+  fanout: 'apps/fanout/src/main.ts',
+  relay: 'apps/relay/src/main.ts',
+  projector: 'apps/projector/src/main.ts',
+  embedded: 'apps/parley/src/main.ts',
+} as const;
+export type Role = keyof typeof entries;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** One process of the cluster; keeps its name, port and data dir across restarts. */
+export class ClusterProcess {
+  private child: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  readonly url: string;
+  readonly logFile: string;
+
+  constructor(
+    readonly name: string,
+    readonly role: Role,
+    readonly port: number,
+    readonly dataDir: string,
+    private readonly env: Record<string, string>,
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+    this.logFile = join(dataDir, '..', `${name}.log`);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Spawns the process and waits until `/readyz` answers 200. */
+  async start(timeoutMs = 60_000): Promise<void> {
+    const log = createWriteStream(this.logFile, { flags: 'a' });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entries[this.role])], {
+      cwd: repoRoot,
+      env: { ...process.env, ...this.env, PORT: String(this.port), PARLEY_DATA_DIR: this.dataDir, PARLEY_NODE_ID: this.name },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${this.name} exited during start-up:\n${this.tail()}`);
+      try {
+        const res = await fetch(`${this.url}/readyz`);
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > end) throw new Error(`${this.name} not ready after ${timeoutMs} ms:\n${this.tail()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Sends the signal and waits for the exit (SIGKILL: `kill -9`, nothing runs after it). */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    const hardStop = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await this.exited;
+    clearTimeout(hardStop);
+  }
+
+  async restart(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.kill(signal);
+    await this.start();
+  }
+
+  tail(lines = 30): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+}
+
+export interface TestClusterOptions {
+  apis?: number;
+  fanouts?: number;
+  projector?: boolean;
+  /** Default: the shared broker of scripts/services/kafka.sh. */
+  kafkaBrokers?: string;
+  databaseUrl?: string;
+  clickhouseUrl?: string;
+}
+
+export interface TestCluster {
+  apis: ClusterProcess[];
+  fanouts: ClusterProcess[];
+  relay: ClusterProcess;
+  projector: ClusterProcess | null;
+  /** The projector's ClickHouse server URL and database (null without a projector). */
+  clickhouse: { url: string; database: string } | null;
+  all(): ClusterProcess[];
+  /** What every process got in its environment (schema, topic, secret…). */
+  env: Record<string, string>;
+  /** An identity token for `provider:id`, signed with the cluster's secret. */
+  identity(sub: string): Promise<string>;
+  /** Kills every process and drops the test's schema. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a relay, `apis` api nodes, `fanouts` fan-out nodes (and a projector when asked) against
+ * a fresh schema and topic. Ingress trusts `X-Forwarded-For` (PARLEY_TRUST_PROXY=1) so a load
+ * generator can spread its requests over many client addresses instead of hitting the per-IP limit.
+ */
+export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
+  const id = randomBytes(5).toString('hex');
+  const dir = mkdtempSync(join(tmpdir(), 'parley-cluster-'));
+  const secret = randomBytes(48).toString('base64url');
+  const databaseUrl = options.databaseUrl ?? 'postgres://postgres@127.0.0.1:55432/parley';
+  const env: Record<string, string> = {
+    PARLEY_PROFILE: 'cluster',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    PARLEY_JWT_SECRET: secret,
+    PARLEY_ADMINS: 'discord:admin',
+    PARLEY_TRUST_PROXY: '1',
+    DATABASE_URL: databaseUrl,
+    PARLEY_PG_SCHEMA: `cluster_e2e_${id}`,
+    KAFKA_BROKERS: options.kafkaBrokers ?? '127.0.0.1:59092',
+    PARLEY_KAFKA_TOPIC: `parley.cluster-e2e.${id}`,
+    PARLEY_KAFKA_PARTITIONS: '4',
+    // A killed member's partitions move on within seconds, not the default 10.
+    PARLEY_KAFKA_SESSION_TIMEOUT_MS: '6000',
+  };
+  const make = async (name: string, role: Role, extra: Record<string, string> = {}) =>
+    new ClusterProcess(name, role, await freePort(), join(dir, name), { ...env, ...extra });
+
+  const relay = await make('relay', 'relay');
+  const apis = await Promise.all(Array.from({ length: options.apis ?? 2 }, (_, i) => make(`api-${i + 1}`, 'api')));
+  const fanouts = await Promise.all(Array.from({ length: options.fanouts ?? 2 }, (_, i) => make(`fanout-${i + 1}`, 'fanout')));
+  const clickhouse = options.projector ? { url: options.clickhouseUrl ?? 'http://127.0.0.1:58123', database: `cluster_e2e_${id}` } : null;
+  const projector = clickhouse ? await make('projector', 'projector', { CLICKHOUSE_URL: `${clickhouse.url}/${clickhouse.database}` }) : null;
+  const all = () => [relay, ...apis, ...fanouts, ...(projector ? [projector] : [])];
+
+  const tokens = new TokenService(secret);
+  const cluster: TestCluster = {
+    apis,
+    fanouts,
+    relay,
+    projector,
+    clickhouse,
+    all,
+    env,
+    identity: (sub) => tokens.issueIdentity(sub, 3600),
+    async stop() {
+      await Promise.all(all().map((p) => p.kill('SIGKILL')));
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${env.PARLEY_PG_SCHEMA}" CASCADE`).catch(() => undefined);
+      await client.end();
+      if (clickhouse) await fetch(`${clickhouse.url}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${clickhouse.database}`)}`, { method: 'POST' }).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    // The relay first (it creates the topic), then the rest in parallel (start-up is mostly tsx and CPU).
+    await relay.start();
+    await Promise.all([...apis, ...fanouts, ...(projector ? [projector] : [])].map((p) => p.start()));
+  } catch (error) {
+    await cluster.stop().catch(() => undefined);
+    throw error;
+  }
+  return cluster;
+}
+
+/** The embedded profile (one process, SQLite) set up like a test cluster's nodes, for comparisons. */
+export async function startEmbedded(): Promise<{ node: ClusterProcess; identity(sub: string): Promise<string>; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-embedded-'));
+  const secret = randomBytes(48).toString('base64url');
+  const node = new ClusterProcess('embedded', 'embedded', await freePort(), join(dir, 'embedded'), {
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    PARLEY_JWT_SECRET: secret,
+    PARLEY_TRUST_PROXY: '1',
+  });
+  await node.start();
+  const tokens = new TokenService(secret);
+  return {
+    node,
+    identity: (sub) => tokens.issueIdentity(sub, 3600),
+    async stop() {
+      await node.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** JSON over HTTP against one node; answers status and parsed body. */
+export async function call(base: string, method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // plain text answer (ingress)
+  }
+  return { status: res.status, body: parsed };
+}
+
+export interface Room {
+  room: string;
+  apiKey: string;
+  /** A room token for a viewer (minted with the API key on the given api node). */
+  viewerToken(base: string, user: string): Promise<string>;
+}
+
+export async function createRoom(base: string, ownerToken: string, name: string): Promise<Room> {
+  const created = await call(base, 'POST', '/rooms', ownerToken, { name });
+  if (created.status !== 201 && created.status !== 200) throw new Error(`POST /rooms answered ${created.status}: ${JSON.stringify(created.body)}`);
+  const { room, api_key: apiKey } = created.body as { room: string; api_key: string };
+  return {
+    room,
+    apiKey,
+    async viewerToken(at, user) {
+      const minted = await call(at, 'POST', `/rooms/${room}/tokens`, apiKey, { user_id: user, display_name: user });
+      if (minted.status !== 200 && minted.status !== 201) throw new Error(`token mint answered ${minted.status}: ${JSON.stringify(minted.body)}`);
+      return (minted.body as { token: string }).token;
+    },
+  };
+}
+
+/**
+ * A WebSocket viewer that reconnects by itself with `since=<highest seq seen>` when its
+ * connection drops (as a real client would), and keeps every `msg` frame it received.
+ */
+export class Viewer {
+  readonly msgs: MsgFrame[] = [];
+  /** Date.now() at the arrival of each of `msgs`. */
+  readonly receivedAt: number[] = [];
+  readonly resyncs: ServerFrame[] = [];
+  lastSeq = -1;
+  connections = 0;
+  private ws: WebSocket | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly base: string,
+    private readonly room: string,
+    private readonly token: string,
+  ) {}
+
+  /** Connects and resolves on the `hello` frame. */
+  open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const since = this.connections > 0 ? `&since=${this.lastSeq}` : '';
+      const ws = new WebSocket(`${this.base.replace('http', 'ws')}/ws?room=${this.room}&token=${this.token}${since}`);
+      this.ws = ws;
+      let hello = false;
+      ws.on('message', (data) => {
+        const frame = JSON.parse(data.toString()) as ServerFrame;
+        if (frame.t === 'hello') {
+          if (!hello) {
+            hello = true;
+            this.connections++;
+            if (this.connections === 1) this.lastSeq = frame.seq;
+            resolve();
+          }
+          return;
+        }
+        if (frame.t === 'resync') this.resyncs.push(frame);
+        if (frame.t === 'msg') {
+          this.msgs.push(frame);
+          this.receivedAt.push(Date.now());
+        }
+        if ('seq' in frame && typeof frame.seq === 'number' && frame.t !== 'presence') this.lastSeq = Math.max(this.lastSeq, frame.seq);
+      });
+      ws.once('error', (err) => {
+        if (!hello) reject(err);
+      });
+      ws.once('close', () => {
+        if (!hello) return reject(new Error('closed before hello'));
+        if (!this.closed) void this.reconnect();
+      });
+    });
+  }
+
+  private async reconnect(): Promise<void> {
+    while (!this.closed) {
+      await new Promise((r) => setTimeout(r, 200));
+      try {
+        await this.open();
+        return;
+      } catch {
+        // the node is still down: try again
+      }
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.ws?.close();
+  }
+}
+
+/** Starts the ingress loop as its own process (see ingress-loop.ts) and resolves with its acknowledged message indexes. */
+export function runIngressLoop(options: { targets: string[]; room: string; apiKey: string; count: number; rate: number; prefix: string }): {
+  acked: Set<number>;
+  done: Promise<{ acked: Set<number>; failed: number; retried: number }>;
+} {
+  const acked = new Set<number>();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'apps/api/src/faults/ingress-loop.ts'), JSON.stringify(options)], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let failed = 0;
+  let retried = 0;
+  let buffer = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => {
+    buffer += chunk;
+    let nl;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      const [kind, value] = line.split(' ');
+      if (kind === 'ack') acked.add(Number(value));
+      else if (kind === 'failed') failed = Number(value);
+      else if (kind === 'retried') retried = Number(value);
+    }
+  });
+  child.stderr!.on('data', (c) => (stderr += String(c)));
+  const done = new Promise<{ acked: Set<number>; failed: number; retried: number }>((resolve, reject) => {
+    child.once('exit', (code) => (code === 0 ? resolve({ acked, failed, retried }) : reject(new Error(`ingress loop exited ${code}: ${stderr}`))));
+  });
+  return { acked, done };
+}
+
+/**
+ * Checks one viewer against the acknowledged messages: after deduplication by message id, every
+ * acknowledged text is there exactly once, and the seqs it saw have no gap. Returns the texts in
+ * the order received (ids deduplicated).
+ */
+export function deliveredInOrder(viewer: Viewer): { texts: string[]; seqs: number[]; duplicates: number } {
+  const seen = new Set<string>();
+  const texts: string[] = [];
+  const seqs: number[] = [];
+  for (const m of viewer.msgs) {
+    if (seen.has(m.id)) continue;
+    seen.add(m.id);
+    texts.push(String(m.payload.text));
+    seqs.push(m.seq);
+  }
+  return { texts, seqs, duplicates: viewer.msgs.length - texts.length };
+}
+
+/** Positions where consecutive seqs are not consecutive numbers (the room has only messages after its creation). */
+export function seqGaps(seqs: readonly number[]): string[] {
+  const gaps: string[] = [];
+  for (let i = 1; i < seqs.length; i++) if (seqs[i] !== seqs[i - 1]! + 1) gaps.push(`${seqs[i - 1]}→${seqs[i]}`);
+  return gaps;
+}

@@ -1,0 +1,113 @@
+import http from 'node:http';
+
+/*
+ * The benchmark's ingress load generator (its own process, so it does not share a core with the
+ * receivers). `closed`: `connections` keep-alive connections each send the next request as soon as
+ * the last is answered (the ceiling). `open`: `rate` requests per second on a fixed schedule,
+ * whatever the answers (latency at a given rate). Requests go round robin over targets and rooms,
+ * each with its own `X-Forwarded-For` (the server runs with PARLEY_TRUST_PROXY=1) and
+ * `meta.sentAt` (ms epoch) for the receivers. Prints one JSON summary line.
+ *
+ *   node --import tsx apps/api/src/faults/ingress-load.ts '{"mode":"closed","targets":[…],"rooms":[{"room":"…","apiKey":"…"}],"connections":128,"seconds":15}'
+ */
+
+interface Options {
+  mode: 'closed' | 'open';
+  targets: string[];
+  rooms: Array<{ room: string; apiKey: string }>;
+  seconds: number;
+  connections?: number;
+  rate?: number;
+  /** Not counted (closed loop): lets connections and caches warm up. */
+  warmupSeconds?: number;
+}
+
+const options = JSON.parse(process.argv[2] ?? '{}') as Options;
+const maxSockets = Math.max(1, Math.ceil((options.connections ?? 256) / options.targets.length));
+const agents = options.targets.map(() => new http.Agent({ keepAlive: true, maxSockets }));
+const urls = options.targets.map((t) => new URL(t));
+const statuses = new Map<number, number>();
+let counter = 0;
+let counting = false;
+let accepted = 0;
+let errors = 0;
+
+function send(): Promise<void> {
+  const i = counter++;
+  const target = i % urls.length;
+  const { room, apiKey } = options.rooms[i % options.rooms.length]!;
+  const body = JSON.stringify({ type: 'chat', payload: { text: `load ${i}` }, meta: { sentAt: Date.now() } });
+  return new Promise((resolve) => {
+    const req = http.request(
+      {
+        host: urls[target]!.hostname,
+        port: urls[target]!.port,
+        path: `/rooms/${room}/ingress`,
+        method: 'POST',
+        agent: agents[target],
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'x-forwarded-for': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (counting) {
+            statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
+            if (res.statusCode === 202) accepted++;
+          }
+          resolve();
+        });
+      },
+    );
+    req.on('error', () => {
+      if (counting) errors++;
+      resolve();
+    });
+    req.end(body);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let stop = false;
+
+if (options.mode === 'closed') {
+  const loops = Array.from({ length: options.connections ?? 128 }, async () => {
+    while (!stop) await send();
+  });
+  await sleep((options.warmupSeconds ?? 2) * 1000);
+  counting = true;
+  const started = performance.now();
+  await sleep(options.seconds * 1000);
+  counting = false;
+  const elapsed = (performance.now() - started) / 1000;
+  stop = true;
+  await Promise.all(loops);
+  report(elapsed);
+} else {
+  const rate = options.rate ?? 100;
+  const total = Math.round(rate * options.seconds);
+  const inFlight = new Set<Promise<void>>();
+  counting = true;
+  const started = performance.now();
+  for (let n = 0; n < total; n++) {
+    const wait = started + (n * 1000) / rate - performance.now();
+    if (wait > 1) await sleep(wait);
+    const p = send().finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  await Promise.all(inFlight);
+  counting = false;
+  report(elapsed);
+}
+
+function report(elapsed: number) {
+  process.stdout.write(
+    JSON.stringify({ mode: options.mode, seconds: Number(elapsed.toFixed(2)), sent: counter, accepted, acceptedPerSecond: Math.round(accepted / elapsed), statuses: Object.fromEntries(statuses), errors }) + '\n',
+  );
+  for (const agent of agents) agent.destroy();
+}
