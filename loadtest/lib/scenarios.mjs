@@ -55,7 +55,8 @@ function publisherArgs({ target, handle, rooms, keysFile, seconds, rate = 'max',
  * 202 (group commit), so it needs many in flight.
  */
 function defaultConcurrency(target) {
-  return { parley: 32, centrifugo: 4 }[target] ?? 1;
+  // 32 in flight measured the publisher (0.5M deliveries/s at 1 × 10,000), 256 the server (1.1M/s), same day.
+  return { parley: 256, centrifugo: 4 }[target] ?? 1;
 }
 
 /**
