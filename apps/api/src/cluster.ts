@@ -1,11 +1,11 @@
-import { kafkaBus } from '@parley/infra/bus/kafka';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
 import type { Bus } from '@parley/infra/bus';
+import { kafkaBus } from '@parley/infra/bus/kafka';
 import type { EventStore } from '@parley/infra/event-store';
 import { postgresEventStore } from '@parley/infra/event-store/postgres';
 import { createHttpServer } from '@parley/infra/http';
 import type { Logger, MetricsRegistry } from '@parley/infra/observability';
-import { pathToFileURL } from 'node:url';
-import { z } from 'zod';
 import { loadConfig, type Config } from './config.js';
 import { mountOps } from './ops/routes.js';
 import { startParley, type Parley, type ParleyOverrides } from './server.js';
@@ -14,9 +14,10 @@ import { startParley, type Parley, type ParleyOverrides } from './server.js';
  * The cluster profile's composition: PostgreSQL event store, Kafka bus, and the roles a process
  * can play (api node, fan-out node; the relay and the projector are apps of their own).
  *
- * Why api and fan-out nodes feed their SQLite read models from the store and not from Kafka: the
- * SQLite projector skips events at or below its recorded global position, so it must see the
- * global order, and a topic with several partitions keeps only each room's order. Kafka feeds
+ * Why api nodes feed their SQLite read models (and every node its room-state cache) from the
+ * store's log and not from Kafka: the SQLite projector skips events at or below its recorded global
+ * position, so it must see the global order, and a topic with several partitions keeps only each
+ * room's order. Kafka feeds
  * what needs no global order: fan-out nodes (per-room seq) and the ClickHouse projector
  * (deduplicated by event id). See docs/design-notes.md, "Cluster profile".
  */
@@ -88,7 +89,8 @@ export async function startApiNode(config: Config, overrides: ParleyOverrides = 
 /**
  * A fan-out node: `/ws`, `/sse` and ops only. It follows the bus as group `fanout-<node id>`
  * (every node sees every event; per-room order holds because the topic is keyed by room); room
- * state for admitting viewers comes from the store, kept fresh from the store's log.
+ * state for admitting viewers comes from the store, kept fresh from the store's log. It keeps no
+ * read models (`serveApi: false`).
  */
 export async function startFanoutNode(config: Config, overrides: ParleyOverrides = {}, settings = clusterSettings()): Promise<Parley> {
   const store = await openClusterStore(settings);

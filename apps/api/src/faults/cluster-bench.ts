@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createRoom, repoRoot, startEmbedded, startTestCluster, Viewer, type Room } from './cluster-harness.js';
@@ -24,6 +25,8 @@ const seconds = Number(arg('seconds', '15'));
 const connections = Number(arg('connections', '128'));
 const roomCount = Number(arg('rooms', '16'));
 const profiles = arg('profiles', 'cluster,embedded').split(',');
+/** A second latency run at this fixed rate: the pipeline's own delay, with little queueing. */
+const lowRate = Number(arg('low-rate', '100'));
 
 interface LoadSummary {
   seconds: number;
@@ -43,6 +46,28 @@ function load(options: object): Promise<LoadSummary> {
   });
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds by process name: Parley's processes, and the service servers (all their processes summed). */
+function cpuByProcess(parley: Array<{ name: string; pid: number | undefined }>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of parley) if (p.pid) out.set(p.name, cpuSeconds(p.pid));
+  for (const line of execFileSync('ps', ['-eo', 'pid=,comm=']).toString().split('\n')) {
+    const [pid, comm] = line.trim().split(/\s+/);
+    const service = comm && /^(postgres|java|clickhouse)/.exec(comm)?.[1];
+    if (service) out.set(service === 'java' ? 'kafka (java)' : service, (out.get(service === 'java' ? 'kafka (java)' : service) ?? 0) + cpuSeconds(Number(pid)));
+  }
+  return out;
+}
+
 const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
 
 async function scrapeGauge(url: string, name: string): Promise<number | null> {
@@ -55,12 +80,17 @@ async function scrapeGauge(url: string, name: string): Promise<number | null> {
   }
 }
 
-async function measure(profile: string, targets: string[], fanouts: string[], owner: string, projectorUrl: string | null) {
+async function measure(profile: string, targets: string[], fanouts: string[], owner: string, projectorUrl: string | null, processes: Array<{ name: string; pid: number | undefined }>) {
   const rooms: Room[] = [];
   for (let i = 0; i < roomCount; i++) rooms.push(await createRoom(targets[0]!, owner, `bench ${i}`));
   const roomKeys = rooms.map((r) => ({ room: r.room, apiKey: r.apiKey }));
 
+  const cpuBefore = cpuByProcess(processes);
+  const cpuStarted = performance.now();
   const ceiling = await load({ mode: 'closed', targets, rooms: roomKeys, connections, seconds, warmupSeconds: 3 });
+  const cpuElapsed = (performance.now() - cpuStarted) / 1000;
+  // % of one core over the whole closed-loop run (warm-up included), per process.
+  const cpuAtCeiling = Object.fromEntries([...cpuByProcess(processes)].map(([name, s]) => [name, Math.round((100 * (s - (cpuBefore.get(name) ?? 0))) / cpuElapsed)]));
   const halfRate = Math.max(1, Math.floor(ceiling.acceptedPerSecond / 2));
 
   const viewers: Viewer[] = [];
@@ -71,42 +101,47 @@ async function measure(profile: string, targets: string[], fanouts: string[], ow
     }
   }
   await Promise.all(viewers.map((v) => v.open()));
+  const half = await latencyRun(viewers, targets, roomKeys, halfRate, projectorUrl);
+  const low = await latencyRun(viewers, targets, roomKeys, Math.min(lowRate, halfRate), projectorUrl);
+  for (const v of viewers) v.close();
+  return {
+    profile,
+    ceiling,
+    cpuAtCeiling,
+    atHalfCeiling: half,
+    atLowRate: low,
+  };
+}
+
+/** Open-loop load at `rate` while the viewers measure receive time − meta.sentAt (and the projector's lag gauge is sampled). */
+async function latencyRun(viewers: Viewer[], targets: string[], rooms: object[], rate: number, projectorUrl: string | null) {
   const lagSamples: number[] = [];
   const sampler = projectorUrl
     ? setInterval(() => void scrapeGauge(projectorUrl, 'parley_projection_lag_ms').then((v) => v !== null && lagSamples.push(v)), 250)
     : null;
   const startedAt = Date.now();
-  const open = await load({ mode: 'open', targets, rooms: roomKeys, rate: halfRate, seconds });
+  const open = await load({ mode: 'open', targets, rooms, rate, seconds });
   await new Promise((r) => setTimeout(r, 2000));
   if (sampler) clearInterval(sampler);
-
   const latencies: number[] = [];
-  let frames = 0;
   for (const v of viewers) {
-    v.close();
     v.msgs.forEach((m, i) => {
       const sentAt = (m.meta as { sentAt?: number } | undefined)?.sentAt;
-      if (typeof sentAt !== 'number' || sentAt < startedAt) return;
-      frames++;
-      latencies.push(v.receivedAt[i]! - sentAt);
+      if (typeof sentAt === 'number' && sentAt >= startedAt) latencies.push(v.receivedAt[i]! - sentAt);
     });
   }
   latencies.sort((a, b) => a - b);
   lagSamples.sort((a, b) => a - b);
   return {
-    profile,
-    ceiling,
-    latency: {
-      offered: halfRate,
-      achieved: open.acceptedPerSecond,
-      statuses: open.statuses,
-      framesExpected: open.accepted * 2,
-      framesReceived: frames,
-      p50: percentile(latencies, 50),
-      p90: percentile(latencies, 90),
-      p99: percentile(latencies, 99),
-      max: latencies.at(-1) ?? NaN,
-    },
+    offered: rate,
+    achieved: open.acceptedPerSecond,
+    statuses: open.statuses,
+    framesExpected: open.accepted * 2,
+    framesReceived: latencies.length,
+    p50: percentile(latencies, 50),
+    p90: percentile(latencies, 90),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? NaN,
     projectionLagMs: projectorUrl ? { samples: lagSamples.length, p50: percentile(lagSamples, 50), p99: percentile(lagSamples, 99), max: lagSamples.at(-1) ?? NaN } : null,
   };
 }
@@ -118,7 +153,7 @@ for (const profile of profiles) {
   if (profile === 'cluster') {
     const cluster = await startTestCluster({ apis: 2, fanouts: 2, projector: true });
     try {
-      results.push(await measure('cluster', cluster.apis.map((a) => a.url), cluster.fanouts.map((f) => f.url), await cluster.identity('discord:bench'), cluster.projector!.url));
+      results.push(await measure('cluster', cluster.apis.map((a) => a.url), cluster.fanouts.map((f) => f.url), await cluster.identity('discord:bench'), cluster.projector!.url, cluster.all()));
     } catch (error) {
       for (const p of cluster.all()) console.error(`--- ${p.name}\n${p.tail()}`);
       throw error;
@@ -128,7 +163,7 @@ for (const profile of profiles) {
   } else {
     const embedded = await startEmbedded();
     try {
-      results.push(await measure('embedded', [embedded.node.url], [embedded.node.url], await embedded.identity('discord:bench'), null));
+      results.push(await measure('embedded', [embedded.node.url], [embedded.node.url], await embedded.identity('discord:bench'), null, [embedded.node]));
     } catch (error) {
       console.error(embedded.node.tail());
       throw error;

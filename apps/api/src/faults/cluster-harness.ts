@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import WebSocket from 'ws';
 import type { MsgFrame, ServerFrame } from '@parley/contracts/frames';
@@ -195,6 +196,12 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS "${env.PARLEY_PG_SCHEMA}" CASCADE`).catch(() => undefined);
       await client.end();
+      const admin = new Kafka({ brokers: env.KAFKA_BROKERS!.split(','), clientId: 'cluster-e2e-cleanup', logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
+      await admin
+        .connect()
+        .then(() => admin.deleteTopics({ topics: [env.PARLEY_KAFKA_TOPIC!], timeout: 5000 }))
+        .catch(() => undefined)
+        .finally(() => admin.disconnect());
       if (clickhouse) await fetch(`${clickhouse.url}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${clickhouse.database}`)}`, { method: 'POST' }).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },

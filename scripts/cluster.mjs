@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// `npm run cluster`: the cluster profile on loopback. Starts PostgreSQL, Kafka and ClickHouse
+// (scripts/services), then 2 api nodes, 2 fan-out nodes, the relay and the ClickHouse projector,
+// each with its own PARLEY_DATA_DIR under .services/cluster/ and one shared PARLEY_JWT_SECRET
+// (generated once into .services/cluster/jwt-secret). Ctrl-C (or SIGTERM) stops every process it
+// started; the services keep running unless `--stop-services` is given.
+//
+//   npm run cluster [-- --stop-services]
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const clusterDir = join(root, '.services', 'cluster');
+const stopServices = process.argv.includes('--stop-services');
+const host = '127.0.0.1';
+
+await import('./ensure-installed.mjs');
+
+const service = (name, command) => execFileSync('bash', [join(root, 'scripts/services', `${name}.sh`), command], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+console.log('starting services (PostgreSQL, Kafka, ClickHouse)…');
+execFileSync('bash', [join(root, 'scripts/services/all.sh'), 'start'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+const services = { DATABASE_URL: service('postgres', 'url'), KAFKA_BROKERS: service('kafka', 'url'), CLICKHOUSE_URL: service('clickhouse', 'url') };
+
+mkdirSync(clusterDir, { recursive: true });
+const secretFile = join(clusterDir, 'jwt-secret');
+if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(48).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+const secret = readFileSync(secretFile, 'utf8').trim();
+
+const entry = {
+  api: 'apps/api/src/cluster.ts',
+  fanout: 'apps/fanout/src/main.ts',
+  relay: 'apps/relay/src/main.ts',
+  projector: 'apps/projector/src/main.ts',
+};
+// The relay first: it creates the topic the others consume.
+const processes = [
+  { name: 'relay', role: 'relay', port: 8071, what: 'store → Kafka (ops only)' },
+  { name: 'api-1', role: 'api', port: 8081, what: 'REST, tRPC, OpenAPI' },
+  { name: 'api-2', role: 'api', port: 8082, what: 'REST, tRPC, OpenAPI' },
+  { name: 'fanout-1', role: 'fanout', port: 8091, what: '/ws, /sse' },
+  { name: 'fanout-2', role: 'fanout', port: 8092, what: '/ws, /sse' },
+  { name: 'projector', role: 'projector', port: 8072, what: 'Kafka → ClickHouse (ops only)' },
+];
+
+const children = new Map();
+let stopping = false;
+
+function start(p) {
+  const dataDir = join(clusterDir, p.name);
+  mkdirSync(dataDir, { recursive: true });
+  const log = createWriteStream(join(dataDir, 'process.log'), { flags: 'a' });
+  const env = {
+    ...process.env,
+    ...services,
+    PARLEY_PROFILE: 'cluster',
+    HOST: host,
+    PORT: String(p.port),
+    PARLEY_DATA_DIR: dataDir,
+    PARLEY_NODE_ID: p.name,
+    PARLEY_JWT_SECRET: secret,
+  };
+  // Fan-out nodes are not ClickHouse projectors: only api nodes (admin analytics) and the projector get it.
+  if (p.role === 'fanout' || p.role === 'relay') delete env.CLICKHOUSE_URL;
+  // Own process group: Ctrl-C reaches only this script, which stops the children one signal each.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry[p.role])], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  children.set(p.name, child);
+  child.on('exit', (code, signal) => {
+    children.delete(p.name);
+    if (!stopping) {
+      console.error(`${p.name} exited (${signal ?? code}); see ${relative(root, join(dataDir, 'process.log'))}. Stopping the cluster.`);
+      void stop(1);
+    }
+  });
+  return child;
+}
+
+async function ready(p, timeoutMs = 90_000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (stopping) return;
+    try {
+      const res = await fetch(`http://${host}:${p.port}/readyz`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${p.name} not ready on port ${p.port} after ${timeoutMs / 1000} s (see .services/cluster/${p.name}/process.log)`);
+}
+
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nstopping the cluster…');
+  const exits = [...children.values()].map(
+    (child) =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  );
+  await Promise.all(exits);
+  if (stopServices) execFileSync('bash', [join(root, 'scripts/services/all.sh'), 'stop'], { cwd: root, stdio: 'inherit' });
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+// Last resort (this script crashed): no child outlives it.
+process.on('exit', () => {
+  for (const child of children.values()) child.kill('SIGKILL');
+});
+
+try {
+  for (const p of processes) {
+    if (stopping) break;
+    start(p);
+    await ready(p);
+  }
+} catch (error) {
+  console.error(String(error));
+  await stop(1);
+}
+if (!stopping) {
+  console.log('\nParley cluster profile is up (logs: .services/cluster/<name>/process.log):');
+  for (const p of processes) console.log(`  ${p.name.padEnd(10)} http://${host}:${p.port}  ${p.what}`);
+  console.log(`  services   ${services.DATABASE_URL}  kafka ${services.KAFKA_BROKERS}  ${services.CLICKHOUSE_URL}`);
+  console.log('Ctrl-C stops them all.');
+}
