@@ -30,7 +30,7 @@ let owner: string;
 beforeAll(async () => {
   cluster = await startTestCluster({ apis: 2, fanouts: 2, projector: true });
   owner = await cluster.identity('discord:cluster-owner');
-}, 180_000);
+}, 600_000); // a cold start installs the services first
 
 afterAll(async () => {
   await cluster?.stop();

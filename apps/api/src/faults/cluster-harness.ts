@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -150,7 +150,15 @@ export interface TestCluster {
  * a fresh schema and topic. Ingress trusts `X-Forwarded-For` (PARLEY_TRUST_PROXY=1) so a load
  * generator can spread its requests over many client addresses instead of hitting the per-IP limit.
  */
+/** Starts a shared service through its script (idempotent: a no-op when it already runs). */
+export function ensureService(name: 'postgres' | 'kafka' | 'clickhouse'): void {
+  execFileSync('bash', [join(repoRoot, 'scripts/services', `${name}.sh`), 'start'], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
 export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
+  if (!options.databaseUrl) ensureService('postgres');
+  if (!options.kafkaBrokers) ensureService('kafka');
+  if (options.projector && !options.clickhouseUrl) ensureService('clickhouse');
   const id = randomBytes(5).toString('hex');
   const dir = mkdtempSync(join(tmpdir(), 'parley-cluster-'));
   const secret = randomBytes(48).toString('base64url');

@@ -30,7 +30,7 @@ let cluster: TestCluster;
 beforeAll(async () => {
   await kafka('start');
   cluster = await startTestCluster({ apis: 1, fanouts: 1, kafkaBrokers: `127.0.0.1:${broker.port}` });
-}, 240_000);
+}, 600_000); // a cold start installs the services first
 
 afterAll(async () => {
   await cluster?.stop();
