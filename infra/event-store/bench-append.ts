@@ -1,6 +1,6 @@
 // Append throughput with group commit: N concurrent writers, each appending one event at a time
 // and waiting for it to be durable before the next. Usage:
-//   npx tsx infra/event-store/bench-append.ts [--writers 64] [--seconds 10] [--store sqlite|postgres]
+//   npx tsx infra/event-store/bench-append.ts [--writers 64] [--seconds 10] [--store sqlite|postgres] [--writer worker|inline]
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,11 +15,12 @@ const arg = (name: string, fallback: string) => {
 const writers = Number(arg('writers', '64'));
 const seconds = Number(arg('seconds', '10'));
 const kind = arg('store', 'sqlite');
+const writer = arg('writer', 'worker') as 'worker' | 'inline';
 
 async function open(): Promise<{ store: EventStore; cleanup: () => void }> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-    return { store: sqliteEventStore({ file: join(dir, 'events.db') }), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+    return { store: sqliteEventStore({ file: join(dir, 'events.db'), writer }), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
   }
   const url = process.env.DATABASE_URL;
   if (kind === 'postgres' && url) {
