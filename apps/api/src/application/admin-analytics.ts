@@ -17,7 +17,8 @@ import {
   type ViewerSample,
 } from '@parley/projections/clickhouse';
 import type { ApiContext } from '../context.js';
-import type { Caller } from './caller.js';
+import { credentialRefusal, type Caller } from './caller.js';
+import { auditView } from './stream-rooms.js';
 import { isRefusal, refuse, type Refusal } from './outcome.js';
 
 /**
@@ -98,11 +99,9 @@ export async function startAdminAnalytics(ctx: ApiContext, clickhouseUrl: string
 
 /** Identity token of an admin (`PARLEY_ADMINS`); a room token or API key is the wrong audience. */
 export function adminOnly(ctx: ApiContext, caller: Caller): Refusal | null {
+  const bad = credentialRefusal(caller);
+  if (bad) return bad;
   switch (caller.kind) {
-    case 'anonymous':
-      return refuse('unauthenticated', 'Missing token');
-    case 'invalid':
-      return refuse('unauthenticated', caller.reason === 'expired' ? 'Token expired' : 'Invalid token');
     case 'identity':
       return ctx.isAdmin(caller.userId) ? null : refuse('forbidden', 'Admins only');
     default:
@@ -223,17 +222,6 @@ export async function viewerStats(ctx: ApiContext, caller: Caller, query: admin.
   };
 }
 
-const auditView = (e: AuditEntry): streamRooms.AuditLogResponse['entries'][number] => ({
-  position: e.position,
-  room: e.roomId,
-  actor: e.actor,
-  action: e.action,
-  target: e.target,
-  reason: e.reason,
-  until: e.until === null ? null : iso(e.until),
-  details: e.changedFields ? { changed_fields: e.changedFields } : null,
-  at: iso(e.at),
-});
 
 /** The same query and answer as `GET /admin/audit-log`, read from ClickHouse. */
 export async function analyticsAuditLog(ctx: ApiContext, caller: Caller, query: streamRooms.AuditLogQuery): Promise<streamRooms.AuditLogResponse | Refusal> {

@@ -45,13 +45,19 @@ export function callerQuota(ctx: { config: { PARLEY_RATE_LIMIT_PER_MINUTE: numbe
   return quota;
 }
 
+/** A missing or unusable credential, the same answer on every surface that needs one. */
+export function credentialRefusal(caller: Caller): Refusal | null {
+  if (caller.kind === 'anonymous') return refuse('unauthenticated', 'Missing token');
+  if (caller.kind === 'invalid') return refuse('unauthenticated', caller.reason === 'expired' ? 'Token expired' : 'Invalid token');
+  return null;
+}
+
 /** The caller as an actor on one room, or why it may not act there at all. */
 export function actorOn(state: RoomState, caller: Caller): Actor | Refusal {
   switch (caller.kind) {
     case 'anonymous':
-      return refuse('unauthenticated', 'Missing token');
     case 'invalid':
-      return refuse('unauthenticated', caller.reason === 'expired' ? 'Token expired' : 'Invalid token');
+      return credentialRefusal(caller)!;
     case 'identity':
       return { userId: caller.userId, roomRoles: [], credential: 'identity' };
     case 'room':

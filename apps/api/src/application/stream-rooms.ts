@@ -240,7 +240,7 @@ export async function rotateWebhookSecret(ctx: ApiContext, roomId: string, calle
   return { webhook_secret: secret, previous_valid_until: graceSeconds > 0 ? iso(at + graceSeconds * 1000) : null };
 }
 
-function auditView(e: AuditEntry): streamRooms.AuditLogResponse['entries'][number] {
+export function auditView(e: AuditEntry): streamRooms.AuditLogResponse['entries'][number] {
   return {
     position: e.position,
     room: e.roomId,
