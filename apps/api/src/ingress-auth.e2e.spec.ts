@@ -2,6 +2,8 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './testing/test-server.js';
+import { testClock } from './testing/test-clock.js';
+import { jsonCall } from './testing/json-call.js';
 
 /*
  * Webhook ingress authentication over real HTTP: API key, HMAC (with and without X-Chat-Timestamp),
@@ -16,13 +18,7 @@ let room: string;
 let apiKey: string;
 let secret: string;
 
-const clock = { offset: 0, frozen: null as number | null };
-const now = () => clock.frozen ?? Date.now() + clock.offset;
-const freeze = (at = now()) => (clock.frozen = at);
-const unfreeze = () => {
-  if (clock.frozen !== null) clock.offset = clock.frozen - Date.now();
-  clock.frozen = null;
-};
+const { clock, now, freeze, unfreeze } = testClock();
 
 interface Reply {
   status: number;
@@ -47,14 +43,10 @@ function send(path: string, body: string | Buffer, headers: Record<string, strin
   });
 }
 
-async function rest(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const rest = async (method: string, path: string, token: string, body?: unknown) => {
+  const { status, body: answer } = await jsonCall(server.url, method, path, token, body);
+  return { status, body: answer };
+};
 
 const sign = (key: string, data: string) => `sha256=${createHmac('sha256', key).update(data).digest('hex')}`;
 const message = (text: string) => JSON.stringify({ type: 'chat', payload: { text } });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { MsgFrame, ServerFrame } from '@parley/contracts/frames';
 import { startTestServer, type TestServer } from './testing/test-server.js';
+import { jsonCall } from './testing/json-call.js';
 
 /*
  * Ingress to a WebSocket viewer, end to end over real HTTP and a real `ws` client: `meta` arrives
@@ -55,14 +56,10 @@ function watch(room: string, token: string): Promise<Viewer> {
   });
 }
 
-async function rest(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const rest = async (method: string, path: string, token: string, body?: unknown) => {
+  const { status, body: answer } = await jsonCall(server.url, method, path, token, body);
+  return { status, body: answer };
+};
 
 async function ingress(room: string, body: string, headers: Record<string, string>) {
   const res = await fetch(`${server.url}/rooms/${room}/ingress`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });

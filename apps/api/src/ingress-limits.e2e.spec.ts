@@ -2,6 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './testing/test-server.js';
+import { testClock } from './testing/test-clock.js';
 
 /*
  * Ingress limits at their exact boundaries, over real HTTP: 20 messages / 10 s per user id,
@@ -14,13 +15,7 @@ let server: TestServer;
 let room: string;
 let apiKey: string;
 
-const clock = { offset: 0, frozen: null as number | null };
-const now = () => clock.frozen ?? Date.now() + clock.offset;
-const freeze = (at = now()) => (clock.frozen = at);
-const unfreeze = () => {
-  if (clock.frozen !== null) clock.offset = clock.frozen - Date.now();
-  clock.frozen = null;
-};
+const { clock, now, freeze, unfreeze } = testClock();
 
 interface Reply {
   status: number;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { MsgFrame, ServerFrame } from '@parley/contracts/frames';
 import { startTestServer, type TestServer } from './testing/test-server.js';
+import { jsonCall } from './testing/json-call.js';
 
 /*
  * Webhook users are moderated like anyone, by `source:userId`: a ban or mute answers `filtered`
@@ -43,14 +44,10 @@ function watch(token: string): Promise<Viewer> {
   });
 }
 
-async function rest(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const rest = async (method: string, path: string, token: string, body?: unknown) => {
+  const { status, body: answer } = await jsonCall(server.url, method, path, token, body);
+  return { status, body: answer };
+};
 
 async function post(text: string, userId?: string, source?: string) {
   const payload = { text, ...(userId !== undefined ? { userId } : {}), ...(source !== undefined ? { source } : {}) };
