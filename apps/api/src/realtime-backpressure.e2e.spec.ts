@@ -1,9 +1,9 @@
 import http from 'node:http';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { MsgFrame, ServerFrame } from '@parley/contracts/frames';
 import { startTestServer, type TestServer } from './testing/test-server.js';
+import { openRawWs } from '@parley/infra/realtime/testing';
 
 /*
  * A slow consumer on the full server: a raw WebSocket that completes the upgrade and never reads
@@ -22,70 +22,6 @@ async function until(check: () => boolean, what: string, ms = 20_000): Promise<v
 }
 
 /** Upgrades, then stops reading: everything sent piles up in the kernel and in uWS. */
-function stalledSocket(port: number, path: string): Promise<{ readToClose(ms: number): Promise<{ texts: number; code: number | null; reason: string }>; destroy(): void }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () =>
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: c2xvdyBjb25zdW1lciEhIQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`),
-    );
-    socket.once('error', reject);
-    let head = Buffer.alloc(0);
-    const onHead = (chunk: Buffer) => {
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      socket.off('data', onHead);
-      socket.pause();
-      if (!head.subarray(0, head.indexOf('\r\n')).toString().includes(' 101 ')) return reject(new Error(head.toString()));
-      let buf = head.subarray(end + 4);
-      resolve({
-        destroy: () => socket.destroy(),
-        readToClose: (ms) =>
-          new Promise((done, fail) => {
-            let texts = 0;
-            const timer = setTimeout(() => fail(new Error(`no close frame within ${ms} ms (${texts} frames read)`)), ms);
-            const parse = () => {
-              for (;;) {
-                if (buf.length < 2) return;
-                let len = buf[1]! & 0x7f;
-                let off = 2;
-                if (len === 126) {
-                  if (buf.length < 4) return;
-                  len = buf.readUInt16BE(2);
-                  off = 4;
-                } else if (len === 127) {
-                  if (buf.length < 10) return;
-                  len = Number(buf.readBigUInt64BE(2));
-                  off = 10;
-                }
-                if (buf.length < off + len) return;
-                const opcode = buf[0]! & 0x0f;
-                const payload = buf.subarray(off, off + len);
-                buf = buf.subarray(off + len);
-                if (opcode === 0x1) texts++;
-                if (opcode === 0x8) {
-                  clearTimeout(timer);
-                  socket.destroy();
-                  return done({ texts, code: payload.length >= 2 ? payload.readUInt16BE(0) : null, reason: payload.subarray(2).toString() });
-                }
-              }
-            };
-            socket.on('data', (chunk: Buffer) => {
-              buf = Buffer.concat([buf, chunk]);
-              parse();
-            });
-            socket.on('close', () => {
-              clearTimeout(timer);
-              fail(new Error(`closed without a close frame after ${texts} frames`));
-            });
-            parse();
-            socket.resume();
-          }),
-      });
-    };
-    socket.on('data', onHead);
-  });
-}
-
 function ingress(room: string, apiKey: string, text: string, from: string): Promise<number> {
   const body = JSON.stringify({ type: 'chat', payload: { text } });
   return new Promise((resolve, reject) => {
@@ -123,7 +59,7 @@ describe('realtime: slow consumers', () => {
     const reader = new WebSocket(`${server.url.replace('http', 'ws')}/ws?room=${room}&token=${await mint('guest:reader')}`);
     reader.on('message', (data) => frames.push(JSON.parse(data.toString()) as ServerFrame));
     await new Promise((r) => reader.once('open', r));
-    const stalled = await stalledSocket(Number(new URL(server.url).port), `/ws?room=${room}&token=${await mint('guest:stalled')}`);
+    const stalled = await openRawWs(Number(new URL(server.url).port), `/ws?room=${room}&token=${await mint('guest:stalled')}`);
     await until(() => server.parley.realtime.online(room) === 2, 'two viewers');
     const closesBefore = server.parley.realtime.metrics.slowConsumerCloses;
 
@@ -143,8 +79,8 @@ describe('realtime: slow consumers', () => {
     }
     expect(server.parley.realtime.metrics.slowConsumerCloses).toBe(closesBefore + 1);
 
-    const seen = await stalled.readToClose(10_000);
-    expect({ code: seen.code, reason: seen.reason }).toEqual({ code: 4008, reason: 'slow consumer' });
+    const seen = await stalled.readAll(10_000);
+    expect({ code: seen.closeCode, reason: seen.closeReason }).toEqual({ code: 4008, reason: 'slow consumer' });
     expect(seen.texts).toBeLessThan(sent);
     // Every message exactly once (a batch is concurrent, so its order is the server's), in seq order.
     expect(msgs().map((m) => Number((m.payload.text as string).split(':')[0])).sort((a, b) => a - b)).toEqual(Array.from({ length: sent }, (_, i) => i));
@@ -154,6 +90,6 @@ describe('realtime: slow consumers', () => {
     expect(reader.readyState).toBe(WebSocket.OPEN);
     console.log(`slow consumer cut after ${seen.texts} of ${sent} frames of 60 KiB reached it`);
     reader.close();
-    stalled.destroy();
+    stalled.socket.destroy();
   }, 60_000);
 });
