@@ -31,16 +31,8 @@ afterAll(async () => {
   await server.stop();
 });
 
-const createPublic = async (name: string) => {
-  const res = await http.as(ryo, 'POST', '/api/rooms', { type: 'public', name });
-  expect(res.status).toBe(200);
-  return res.body.room.id as string;
-};
-const createPrivate = async (creator: Account, members: string[]) => {
-  const res = await http.as(creator, 'POST', '/api/rooms', { type: 'private', members });
-  expect(res.status).toBe(200);
-  return res.body.room.id as string;
-};
+const createPublic = (name: string) => http.createRoom(ryo, { type: 'public', name });
+const createPrivate = (creator: Account, members: string[]) => http.createRoom(creator, { type: 'private', members });
 const wsUrl = (id: string, token?: string) => chatSocketUrl(server.url, { room: `sr-${id}`, ...(token ? { token } : {}) });
 const join = async (id: string, account: Account) => {
   const socket = await openChatSocket(wsUrl(id, account.token));

@@ -36,11 +36,7 @@ const createPrivate = async (creator: Account, members: string[]) => {
   expect(res.status).toBe(200);
   return res.body.room.id as string;
 };
-const createPublic = async (name: string) => {
-  const res = await http.as(ryo, 'POST', '/api/rooms', { type: 'public', name });
-  expect(res.status).toBe(200);
-  return res.body.room.id as string;
-};
+const createPublic = (name: string) => http.createRoom(ryo, { type: 'public', name });
 const wsUrl = (id: string, token?: string) => chatSocketUrl(server.url, { room: `sr-${id}`, ...(token ? { token } : {}) });
 const join = async (id: string, account: Account) => {
   const socket = await openChatSocket(wsUrl(id, account.token));

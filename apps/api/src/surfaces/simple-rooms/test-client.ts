@@ -62,7 +62,14 @@ export function client(baseUrl: string) {
   /** A request as an account: its token and its username in `X-Username`. */
   const as = (account: Account, method: string, path: string, body?: unknown) => call(method, path, { token: account.token, username: account.username, ...(body !== undefined ? { body } : {}) });
 
-  return { call, register, as };
+  /** Creates a room as `account` and returns its id; anything but 200 fails the test. */
+  async function createRoom(account: Account, body: { type: 'public'; name: string } | { type: 'private'; members: string[] }): Promise<string> {
+    const res = await as(account, 'POST', '/api/rooms', body);
+    if (res.status !== 200) throw new Error(`create ${body.type} room: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.room.id as string;
+  }
+
+  return { call, register, as, createRoom };
 }
 
 /** The payload of a JWT, unverified (tests only). */
