@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A new room API key (shown once) with the hash that is stored and a short prefix for display. */
 export function newApiKey(): { key: string; hash: string; prefix: string } {
@@ -7,7 +7,7 @@ export function newApiKey(): { key: string; hash: string; prefix: string } {
 }
 
 /** API keys carry 192 random bits, so one SHA-256 is enough; a slow hash would only slow every request. */
-export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+export const hashApiKey = (key: string): string => hash('sha256', key, 'hex');
 
 export function apiKeyMatches(presented: string, storedHash: string | null): boolean {
   if (!storedHash) return false;

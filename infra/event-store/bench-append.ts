@@ -1,7 +1,7 @@
 // Append throughput with group commit: N concurrent writers, each appending one event at a time
 // and waiting for it to be durable before the next. Usage:
 //   npx tsx infra/event-store/bench-append.ts [--writers 64] [--seconds 10] [--store sqlite|postgres] [--writer worker|inline]
-import { randomUUID } from 'node:crypto';
+import { newEventId } from './event-id.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +41,7 @@ await Promise.all(
     const stream = `room-bench-${w % 16}`;
     while (Date.now() < end) {
       const t = performance.now();
-      await store.append(stream, [{ id: randomUUID(), type: 'ChatMessagePosted', data: payload }], 'any');
+      await store.append(stream, [{ id: newEventId(), type: 'ChatMessagePosted', data: payload }], 'any');
       latencies.push(performance.now() - t);
       appended++;
     }

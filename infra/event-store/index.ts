@@ -1,4 +1,5 @@
 export * from './port.js';
+export { newEventId } from './event-id.js';
 export { pollingSubscription } from './subscription.js';
 export { sqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store.js';
 // The cluster adapters pull in heavy clients (pg, gRPC); import them by path so the embedded

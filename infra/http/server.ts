@@ -85,7 +85,7 @@ function copyRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, names: string[
     query: queryOf(req.getQuery()),
     headers,
     params,
-    ip: process.env.PARLEY_TRUST_PROXY === '1' && forwarded ? forwarded.split(',')[0]!.trim() : Buffer.from(res.getRemoteAddressAsText()).toString(),
+    ip: forwarded && process.env.PARLEY_TRUST_PROXY === '1' ? forwarded.split(',')[0]!.trim() : Buffer.from(res.getRemoteAddressAsText()).toString(),
     body: EMPTY,
     requestId: headers['x-request-id']?.slice(0, 128) || nextRequestId(),
     receivedAt: performance.now(),

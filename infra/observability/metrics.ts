@@ -4,9 +4,20 @@ type Labels = Record<string, string>;
 
 /** Label sets are usually built once per route and reused: their keys are remembered by identity. */
 const keys = new WeakMap<Labels, string>();
+/** Label sets built per call (`{ outcome, source }`) are looked up by their plain concatenation, without the sort and escaping. */
+const keysByText = new Map<string, string>();
+const MAX_KEYS_BY_TEXT = 10_000;
 const labelKey = (labels: Labels): string => {
   let k = keys.get(labels);
-  if (k === undefined) keys.set(labels, (k = computeLabelKey(labels)));
+  if (k !== undefined) return k;
+  let text = '';
+  for (const name in labels) text += `${name}\u0000${labels[name]}\u0001`;
+  k = keysByText.get(text);
+  if (k === undefined) {
+    k = computeLabelKey(labels);
+    if (keysByText.size < MAX_KEYS_BY_TEXT) keysByText.set(text, k);
+  }
+  keys.set(labels, k);
   return k;
 };
 

@@ -212,3 +212,20 @@ describe('ingress: 64 KB per message', () => {
     expect(answer.endsWith('Payload Too Large')).toBe(true);
   });
 });
+
+describe('ingress: the source label in /metrics', () => {
+  it('counts the first 32 distinct sources by name and every later one as "other"', async () => {
+    for (let i = 0; i < 40; i++) {
+      const reply = await ingress(JSON.stringify({ type: 'chat', payload: { text: 'hi', userId: 'u', source: `made-up-${i}` } }));
+      expect(reply.status).toBe(202);
+    }
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const lines = metrics.split('\n').filter((l) => l.startsWith('parley_ingress_messages_total{'));
+    const named = lines.filter((l) => l.includes('source="made-up-'));
+    const other = lines.find((l) => l.includes('source="other"'));
+    expect(named.length).toBeLessThanOrEqual(32);
+    expect(lines.length).toBeLessThanOrEqual(33);
+    expect(other).toBeDefined();
+    expect(Number(other!.split(' ').pop())).toBeGreaterThanOrEqual(40 - 32);
+  });
+});

@@ -176,15 +176,17 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
           return;
         }
         if (!o.duplicate) {
-          encoded[i]!.events.forEach((e, k) =>
+          // The caller's own objects, not a decode of what was written: appended events are
+          // never mutated, so decoding each event again would only cost main-thread time.
+          p.events.forEach((e, k) =>
             fresh.push({
               id: e.id,
               stream: p.stream,
               revision: o.lastRevision - (p.events.length - 1) + k,
               position: o.firstPosition + k,
               type: e.type,
-              data: JSON.parse(e.data),
-              metadata: JSON.parse(e.metadata),
+              data: e.data,
+              metadata: e.metadata ?? {},
               recordedAt: result.recordedAt,
             }),
           );

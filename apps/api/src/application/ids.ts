@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -9,7 +9,7 @@ export function shortId(length = 12, bytes: Buffer = randomBytes(length)): strin
   return out;
 }
 
-export const eventId = (): string => randomUUID();
+export { newEventId as eventId } from '@parley/infra/event-store';
 
 /**
  * A stable UUID-shaped id derived from a secret and some parts: a retried request with the

@@ -5,7 +5,7 @@ import { validWebhookSecrets, type RoomState } from '@parley/domain/rooms';
 import { apiKeyMatches, bearerToken, hmacSignatureMatches } from '@parley/infra/auth';
 import { parseJsonBody } from '@parley/infra/http';
 import type { ApiContext } from '../context.js';
-import { derivedId } from './ids.js';
+import { derivedId, eventId } from './ids.js';
 
 export interface IngressRequest {
   roomId: string;
@@ -44,6 +44,8 @@ const REPLAYED = 'Replayed signature';
  * validate, rate-limit (per IP, per sender), apply the room's word filter and moderation through
  * the room decider, append durably, then answer.
  */
+const MAX_SOURCE_LABELS = 32;
+
 export function createIngress(ctx: ApiContext) {
   const { perIp: ipWindow, perUser: userWindow } = ingress.ingressLimits;
   const perIp = limiterOrNone(ctx.config.PARLEY_INGRESS_PER_IP_PER_10S, ipWindow.windowMs, 100_000);
@@ -53,6 +55,15 @@ export function createIngress(ctx: ApiContext) {
   const memo = new Map<string, Memo>();
   const defaultFilter = compileFilter(DEFAULT_BAD_WORDS);
   const counter = ctx.metrics.counter('parley_ingress_messages_total', 'Ingress requests by outcome and source');
+  // `payload.source` is whatever the sender writes: the first few distinct values get their own
+  // label, later ones count as `other`, so a sender cannot grow /metrics without bound.
+  const sourceLabels = new Set<string>();
+  const sourceLabel = (source: string): string => {
+    if (sourceLabels.has(source)) return source;
+    if (sourceLabels.size >= MAX_SOURCE_LABELS) return 'other';
+    sourceLabels.add(source);
+    return source;
+  };
 
   const filterOf = (room: RoomState): BadWordFilter => {
     if (room.filterWords.length === 0) return defaultFilter;
@@ -138,7 +149,7 @@ export function createIngress(ctx: ApiContext) {
       req.roomId,
       {
         type: 'PostMessage',
-        messageId: memoKey ? derivedId(ctx.idSecret, 'ingress-msg', memoKey) : crypto.randomUUID(),
+        messageId: memoKey ? derivedId(ctx.idSecret, 'ingress-msg', memoKey) : eventId(),
         kind: body.type,
         payload,
         ...(body.meta !== undefined ? { meta: body.meta } : {}),
@@ -151,7 +162,7 @@ export function createIngress(ctx: ApiContext) {
     );
     if (isDomainError(result)) return { outcome: 'not_found', limit };
     const answer: IngressAnswer = { outcome: result.status, limit };
-    counter.inc({ outcome: result.status, source });
+    counter.inc({ outcome: result.status, source: sourceLabel(source) });
     if (memoKey) {
       forget(memo, now, IDEMPOTENCY_TTL_MS);
       if (memo.size > 100_000) memo.delete(memo.keys().next().value!);
@@ -177,7 +188,7 @@ export function createIngress(ctx: ApiContext) {
     if (!limit.allowed) return { ok: false, code: 'rate_limited', message: `Too many messages; retry in ${Math.ceil(limit.retryAfterMs / 1000)} s` };
     const result = await ctx.rooms.post(roomId, {
       type: 'PostMessage',
-      messageId: crypto.randomUUID(),
+      messageId: eventId(),
       kind: 'chat',
       payload: { text: message.text, displayName: sender.displayName, userId: sender.userId },
       ...(message.meta !== undefined ? { meta: message.meta } : {}),

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ingress, roomStream, type ChatMessagePosted, type simpleRooms } from '@parley/contracts';
 import { isDomainError } from '@parley/domain';
 import { createRateLimiter, type RateDecision } from '@parley/domain/ingress';
@@ -7,7 +6,7 @@ import { canSee, viewerOf, type SimpleRoom, type SimpleRoomState, type Viewer } 
 import { history, type TimelineMessage, type TimelineViewer } from '@parley/projections/timeline';
 import type { ApiContext } from '../context.js';
 import type { AccountSession } from './account-session.js';
-import { derivedId } from './ids.js';
+import { derivedId, eventId } from './ids.js';
 import { refuse, type Refusal } from './outcome.js';
 import { perContext } from './per-context.js';
 import { chatRoomIdOf, chatterIdOf, ensureChatRoom } from './simple-room-chat-room.js';
@@ -110,7 +109,7 @@ export async function postChatMessage(ctx: ApiContext, session: AccountSession |
     chat.chatRoomId,
     {
       type: 'PostMessage',
-      messageId: key ? derivedId(ctx.idSecret, 'sr-chat-message', chat.chatRoomId, chatter, key) : randomUUID(),
+      messageId: key ? derivedId(ctx.idSecret, 'sr-chat-message', chat.chatRoomId, chatter, key) : eventId(),
       kind: 'chat',
       payload: { text: input.text, displayName: username, userId: chatter },
       ...(input.meta !== undefined ? { meta: input.meta } : {}),
