@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 await import('./ensure-installed.mjs');
-const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'apps/parley/src/main.ts')], { cwd: root, stdio: 'inherit' });
+// PARLEY_NODE_FLAGS adds Node flags that NODE_OPTIONS refuses, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'.
+const extraFlags = (process.env.PARLEY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+const child = spawn(process.execPath, [...extraFlags, '--import', 'tsx', join(root, 'apps/parley/src/main.ts')], { cwd: root, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -57,6 +57,9 @@ export type IngressPayload = z.infer<typeof ingressPayload>;
 /** Limits of the ingress reference. */
 export const ingressLimits = {
   maxBodyBytes: 64 * 1024,
+  /** Batch ingress (a Parley extension): messages per request, and the whole body. */
+  maxBatchMessages: 100,
+  maxBatchBodyBytes: 1024 * 1024,
   perUser: { limit: 20, windowMs: 10_000 },
   perIp: { limit: 60, windowMs: 10_000 },
   /** Signed requests with `X-Chat-Timestamp` must be this fresh (either way). */
@@ -80,3 +83,29 @@ export function normalizeIngressBody(value: unknown): unknown {
   if (u.avatar !== undefined) payload.avatar = u.avatar;
   return { ...rest, payload };
 }
+
+/**
+ * Batch ingress (`POST /rooms/{room}/ingress/batch`), a Parley extension: up to 100 messages of
+ * the single form in one request, appended to the room in one durable write. Each message is
+ * checked like a single one (64 KB, fields, filters, moderation, both rate limits).
+ */
+export const ingressBatchBody = z
+  .object({
+    messages: z
+      .array(z.unknown().meta({ description: 'An ingress message, in either form the single endpoint takes.' }))
+      .min(1)
+      .max(100),
+  })
+  .meta({
+    id: 'IngressBatchBody',
+    example: { messages: [{ type: 'chat', payload: { text: 'first', userId: 'bot-1', source: 'twitch' } }, { type: 'chat', payload: { text: 'second', userId: 'bot-2', source: 'twitch' } }] },
+  });
+
+/** What happened to each message of a batch, in order. */
+export const ingressBatchOutcome = z.enum(['queued', 'filtered', 'rate_limited']);
+
+export const ingressBatchAnswer = z
+  .object({ results: z.array(ingressBatchOutcome) })
+  .meta({ id: 'IngressBatchAnswer', example: { results: ['queued', 'filtered'] } });
+
+export type IngressBatchOutcome = z.infer<typeof ingressBatchOutcome>;

@@ -3,7 +3,8 @@
 // target through that target's own publish API:
 //   bare, socketio  POST /publish/:room?count=B            (B frames per request)
 //   centrifugo      POST /api/batch  {commands:[{publish}]} (B publishes per request, X-API-Key)
-//   parley          POST /rooms/:room/ingress               (one message per request, Bearer key)
+//   parley          POST /rooms/:room/ingress               (B = 1, Bearer key)
+//                   POST /rooms/:room/ingress/batch {messages} (B messages per request, one durable append)
 //
 //   node clients/publisher.mjs --target bare --url http://127.0.0.1:9101 [--rooms 1]
 //        [--prefix room-] [--rate max|<msgs/s>] [--batch 20] [--concurrency 4] [--seconds 20]
@@ -14,7 +15,7 @@
 
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
-import { chatFrame, ingressBody } from '../lib/chat-frame.mjs';
+import { chatFrame, ingressBody, ingressMessage } from '../lib/chat-frame.mjs';
 import { parseArgs } from '../lib/args.mjs';
 
 const args = parseArgs(process.argv.slice(2));
@@ -29,7 +30,7 @@ const rate = args.rate === undefined || args.rate === 'max' ? 'max' : Number(arg
 // --latency: one frame per request with the send time in meta (bare/socketio get the frame
 // itself as the body), so a receiver can measure publish → delivery.
 const latency = Boolean(args.latency);
-const batch = target === 'parley' || latency ? 1 : Math.max(1, Number(args.batch ?? 20));
+const batch = latency ? 1 : Math.max(1, Number(args.batch ?? 20));
 const concurrency = Math.max(1, Number(args.concurrency ?? 4));
 const seconds = Number(args.seconds ?? 20);
 const apiKeys = args['api-keys-file'] ? JSON.parse(readFileSync(String(args['api-keys-file']), 'utf8')) : {};
@@ -62,12 +63,13 @@ function requestFor(room) {
         body: JSON.stringify({ commands }),
       };
     }
-    case 'parley':
-      return {
-        path: `/rooms/${encodeURIComponent(room)}/ingress`,
-        headers: { authorization: `Bearer ${apiKeys[room] ?? ''}`, 'content-type': 'application/json' },
-        body: ingressBody(++seq, sentAt),
-      };
+    case 'parley': {
+      const headers = { authorization: `Bearer ${apiKeys[room] ?? ''}`, 'content-type': 'application/json' };
+      if (batch === 1) return { path: `/rooms/${encodeURIComponent(room)}/ingress`, headers, body: ingressBody(++seq, sentAt) };
+      const messages = [];
+      for (let i = 0; i < batch; i++) messages.push(ingressMessage(++seq, sentAt));
+      return { path: `/rooms/${encodeURIComponent(room)}/ingress/batch`, headers, body: JSON.stringify({ messages }) };
+    }
     default:
       throw new Error(`unknown target ${target}`);
   }

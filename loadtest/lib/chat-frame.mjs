@@ -21,11 +21,16 @@ export function chatFrameText(room, seq, sentAt = 0) {
   return JSON.stringify(chatFrame(room, seq, sentAt));
 }
 
-/** The ingress body Parley turns into that frame (POST /rooms/:room/ingress). */
-export function ingressBody(seq, sentAt = 0) {
-  return JSON.stringify({
+/** The ingress message Parley turns into that frame (one element of a batch). */
+export function ingressMessage(seq, sentAt = 0) {
+  return {
     type: 'chat',
     payload: { text: TEXT, displayName: 'loadtest', userId: `bench:publisher` },
     meta: { sentAt, seq },
-  });
+  };
+}
+
+/** The same as a request body (POST /rooms/:room/ingress). */
+export function ingressBody(seq, sentAt = 0) {
+  return JSON.stringify(ingressMessage(seq, sentAt));
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startFrameCounter, rateBetween, sourcesFor } from '../clients/frame-counter.mjs';
 import { startLatencyReceiver, summarize } from '../clients/latency-receiver.mjs';
 import { startTarget, cpuSecondsOf, rssOf, TARGET_LABELS } from './targets.mjs';
+import { bytesPerConnection, fanoutNodesFor, mergeReady, planConnections } from './connection-split.mjs';
 
 const LOADTEST = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -17,7 +18,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PER_PROCESS_CONNECTIONS = 14_000;
 /** Messages/s (all rooms together) offered in smoke runs. */
 const SMOKE_RATE = 100;
-const sumRss = (pids) => pids.reduce((sum, pid) => sum + rssOf(pid), 0);
+/** The Parley cluster target is measured for connection scale only (see parley-cluster.mjs). */
+const CONNECTIONS_ONLY = 'parley-cluster';
 
 /** Run the HTTP publisher as a child process; resolves with its JSON summary. */
 function runPublisher(args) {
@@ -41,7 +43,7 @@ function publisherArgs({ target, handle, rooms, keysFile, seconds, rate = 'max',
   const args = ['--target', target, '--url', handle.httpUrl, '--room-names', rooms.join(','), '--seconds', String(seconds)];
   args.push('--rate', String(rate));
   args.push('--batch', String(batch ?? 20));
-  args.push('--concurrency', String(concurrency ?? defaultConcurrency(target)));
+  args.push('--concurrency', String(concurrency ?? defaultConcurrency(target, latency ? 1 : (batch ?? 20))));
   if (keysFile) args.push('--api-keys-file', keysFile);
   if (latency) args.push('--latency');
   return args;
@@ -54,10 +56,13 @@ function publisherArgs({ target, handle, rooms, keysFile, seconds, rate = 'max',
  * gave 10 req/s instead of 70). Parley's ingress is one message per request, durable before
  * 202 (group commit), so it needs many in flight.
  */
-function defaultConcurrency(target) {
-  // 32 in flight measured the publisher (0.5M deliveries/s at 1 × 10,000), 256 the server (1.1M/s), same day.
-  return { parley: 256, centrifugo: 4 }[target] ?? 1;
+function defaultConcurrency(target, batch = 1) {
+  // Parley, one message per request: 32 in flight measured the publisher (0.5M deliveries/s at
+  // 1 × 10,000), 256 the server (1.1M/s), same day. With batches each request is one append.
+  if (target === 'parley') return batch > 1 ? PARLEY_BATCH_CONCURRENCY : 256;
+  return { centrifugo: 4 }[target] ?? 1;
 }
+const PARLEY_BATCH_CONCURRENCY = 16;
 
 /**
  * How a target is driven. `auto` gives each its fastest path measured here: the bare uWS peer
@@ -99,6 +104,7 @@ async function fanoutRun(target, shape, options) {
   const { rooms: roomCount, perRoom } = shape;
   const total = roomCount * perRoom;
   const row = { target, label: TARGET_LABELS[target], shape: `${roomCount}x${perRoom}`, subscribers: total };
+  if (target === CONNECTIONS_ONLY) throw new Error(`${target}: connections scenario only for now (its publisher and per-node counting are not wired)`);
   const handle = await startTarget(target);
   const keys = { cleanup: () => {} };
   let counter = null;
@@ -130,12 +136,11 @@ async function fanoutRun(target, shape, options) {
       publishing = sleep(seconds * 1000).then(() => fetch(`${handle.httpUrl}/stats`).then((r) => r.json()));
       row.publisher = `in-process self-driver (${rate === 'max' ? 'max, backpressure-aware' : `${rate} msgs/s`})`;
     } else {
-      publishing = runPublisher(
-        publisherArgs({ target, handle, rooms: roomNames, keysFile: keys.file, seconds, rate, batch: options.smoke ? 1 : (options.batch ?? batchFor(perRoom)), concurrency: options.concurrency }),
-      );
+      const batch = options.smoke ? 1 : (options.batch ?? batchFor(perRoom));
+      publishing = runPublisher(publisherArgs({ target, handle, rooms: roomNames, keysFile: keys.file, seconds, rate, batch, concurrency: options.concurrency }));
       row.publisher =
         rate === 'max'
-          ? `HTTP publisher process (closed loop, ${target === 'parley' ? 1 : (options.batch ?? batchFor(perRoom))} msgs/request, ${options.concurrency ?? defaultConcurrency(target)} in flight)`
+          ? `HTTP publisher process (closed loop, ${batch} msgs/request${target === 'parley' && batch > 1 ? ' via /ingress/batch' : ''}, ${options.concurrency ?? defaultConcurrency(target, batch)} in flight)`
           : `HTTP publisher process (${rate} msgs/s, 1 msg/request)`;
     }
     await sleep(options.warmup * 1000);
@@ -217,41 +222,72 @@ function fanoutErrors(row, smoke) {
 
 // ------------------------------------------------------------------ connection scale
 
+/**
+ * Server processes for `connections` idle sockets. One process may hold at most RLIMIT_NOFILE
+ * descriptors (hard limit 20,000 here, and it cannot be raised: CAP_SYS_RESOURCE is dropped).
+ * Bare uWS then runs as several processes sharing the port; the Parley cluster spreads the
+ * sockets over its fan-out nodes (≥ 3); other targets are measured up to what one process holds.
+ */
+function serverProcessesFor(target, connections) {
+  if (target === 'bare') return Math.max(1, Math.ceil(connections / PER_PROCESS_CONNECTIONS));
+  if (target === 'parley-cluster') return fanoutNodesFor(connections);
+  return 1;
+}
+
+/**
+ * One frame counter per server address. A single address (bare uWS: its processes share the
+ * port) gets every connection; the cluster's fan-out nodes (one port each) each get their share
+ * of every room. All counters use the same source-address range, so each 127.0.0.x carries
+ * ≤ 1,000 sockets in all.
+ */
+function startCounters(handle, { rooms, perRoom, roomNames, procs }) {
+  const total = rooms * perRoom;
+  const sources = sourcesFor(total);
+  if (handle.wsUrls.length === 1) {
+    const counter = startFrameCounter({ target: handle.adapter, url: handle.wsUrl, rooms, perRoom, roomNames, sources, procs: Math.max(procs, Math.ceil(total / PER_PROCESS_CONNECTIONS)) });
+    return [{ url: handle.wsUrl, counter }];
+  }
+  return planConnections({ rooms, perRoom, nodes: handle.wsUrls.length }).map((part) => ({
+    url: handle.wsUrls[part.node],
+    counter: startFrameCounter({
+      target: handle.adapter,
+      url: handle.wsUrls[part.node],
+      rooms,
+      perRoom: part.perRoom,
+      roomNames,
+      sources,
+      procs: Math.ceil(part.connections / PER_PROCESS_CONNECTIONS),
+    }),
+  }));
+}
+
 export async function runConnections({ targets, connections, procs }) {
   const rows = [];
   const errors = [];
   for (const target of targets) {
-    // One process may hold at most RLIMIT_NOFILE descriptors (hard limit 20,000 here, and it
-    // cannot be raised: CAP_SYS_RESOURCE is dropped). Bare uWS then runs as several processes
-    // sharing the port; other targets are measured up to what one process can hold.
-    const processes = target === 'bare' ? Math.max(1, Math.ceil(connections / PER_PROCESS_CONNECTIONS)) : 1;
-    console.error(`connections: ${target} × ${connections.toLocaleString('en-US')} (${processes} server process${processes > 1 ? 'es' : ''})...`);
-    const handle = await startTarget(target, { processes });
-    let counter = null;
+    let counters = [];
+    let handle = null;
     try {
+      const processes = serverProcessesFor(target, connections);
+      console.error(`connections: ${target} × ${connections.toLocaleString('en-US')} (${processes} server process${processes > 1 ? 'es' : ''})...`);
+      handle = await startTarget(target, { processes });
       const roomCount = 100;
       const perRoom = Math.ceil(connections / roomCount);
       const { roomNames } = await handle.setupRooms(roomCount, perRoom);
       await sleep(1000);
-      const rssBefore = sumRss(handle.pids);
+      const rssBefore = handle.pids.map(rssOf);
       const started = performance.now();
-      counter = startFrameCounter({
-        target: handle.adapter,
-        url: handle.wsUrl,
-        rooms: roomCount,
-        perRoom,
-        roomNames,
-        procs: Math.max(procs, Math.ceil((roomCount * perRoom) / PER_PROCESS_CONNECTIONS)),
-      });
-      const ready = await counter.ready;
+      counters = startCounters(handle, { rooms: roomCount, perRoom, roomNames, procs });
+      const ready = mergeReady(await Promise.all(counters.map((c) => c.counter.ready)));
       const connectSeconds = (performance.now() - started) / 1000;
       await sleep(3000);
-      const snap = await counter.snapshot();
-      const rssAfter = sumRss(handle.pids);
-      const open = snap.open;
+      const snaps = await Promise.all(counters.map((c) => c.counter.snapshot()));
+      const rssAfter = handle.pids.map(rssOf);
+      const open = snaps.reduce((sum, s) => sum + s.open, 0);
+      const mib = (bytes) => Number((bytes / 2 ** 20).toFixed(1));
       const row = {
         target,
-        label: TARGET_LABELS[target],
+        label: handle.label,
         requested: roomCount * perRoom,
         connected: ready.ready,
         openAfterSettle: open,
@@ -261,21 +297,27 @@ export async function runConnections({ targets, connections, procs }) {
         clientProcesses: ready.procs,
         connectSeconds: Number(connectSeconds.toFixed(1)),
         serverProcesses: handle.pids.length,
-        serverRssBeforeMiB: Number((rssBefore / 2 ** 20).toFixed(1)),
-        serverRssAfterMiB: Number((rssAfter / 2 ** 20).toFixed(1)),
-        bytesPerConnection: open > 0 ? Math.round((rssAfter - rssBefore) / open) : null,
+        serverRssBeforeMiB: mib(rssBefore.reduce((a, b) => a + b, 0)),
+        serverRssAfterMiB: mib(rssAfter.reduce((a, b) => a + b, 0)),
+        bytesPerConnection: bytesPerConnection(rssBefore, rssAfter, open),
+        loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
         client: describeClient(ready),
       };
+      if (handle.wsUrls.length > 1) {
+        // Per fan-out node: its share of the sockets and of the memory.
+        row.perNode = counters.map((c, i) => ({ url: c.url, pid: handle.pids[i], open: snaps[i].open, rssBeforeMiB: mib(rssBefore[i]), rssAfterMiB: mib(rssAfter[i]) }));
+        row.clusterProcesses = handle.processes;
+      }
       rows.push(row);
-      console.error(`  ${open} open, ${row.bytesPerConnection} bytes/connection (VmRSS ${row.serverRssBeforeMiB} → ${row.serverRssAfterMiB} MiB), ${row.connectSeconds}s to connect`);
+      console.error(`  ${open} open, ${row.bytesPerConnection} bytes/connection (VmRSS ${row.serverRssBeforeMiB} → ${row.serverRssAfterMiB} MiB), ${row.connectSeconds}s to connect, load ${row.loadAverage.join(' ')}`);
       if (ready.failed > 0) errors.push(`${target}: ${ready.failed} connections failed ${JSON.stringify(ready.reasons)}`);
       if (open < ready.ready) errors.push(`${target}: ${ready.ready - open} connections dropped while idle`);
     } catch (error) {
-      rows.push({ target, label: TARGET_LABELS[target], error: error.message });
+      rows.push({ target, label: handle?.label ?? TARGET_LABELS[target] ?? target, error: error.message });
       errors.push(`${target}: ${error.message.split('\n')[0]}`);
     } finally {
-      if (counter) await counter.stop();
-      await handle.stop();
+      await Promise.all(counters.map((c) => c.counter.stop()));
+      if (handle) await handle.stop();
     }
   }
   return { rows, errors, settings: { connections } };
@@ -288,6 +330,11 @@ export async function runLatency({ targets, rates, duration, warmup }) {
   const rows = [];
   const errors = [];
   for (const target of targets) {
+    if (target === CONNECTIONS_ONLY) {
+      rows.push({ target, label: TARGET_LABELS[target], error: 'connections scenario only for now' });
+      errors.push(`${target}: connections scenario only for now`);
+      continue;
+    }
     const handle = await startTarget(target);
     try {
       const { roomNames, apiKeys } = await handle.setupRooms(10, 2);

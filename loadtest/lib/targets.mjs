@@ -3,7 +3,8 @@
 // memory are measured, and how to create rooms.
 
 import { execFileSync } from 'node:child_process';
-import { spawn } from 'node:child_process';
+import { killGroup, spawnGroup, waitFor, httpOk } from './processes.mjs';
+import { startParleyCluster } from './parley-cluster.mjs';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,24 +19,12 @@ export const TARGET_LABELS = {
   bare: 'bare uWS',
   socketio: 'Socket.IO',
   centrifugo: 'Centrifugo',
+  'parley-cluster': 'Parley (cluster)',
 };
 
 export const DEFAULT_PORTS = { parley: 9100, bare: 9101, socketio: 9102, centrifugo: 9103 };
 
-const running = new Set();
-
-/** Kill every target still running (process groups), e.g. on Ctrl-C. */
-export function killAllTargets() {
-  for (const child of running) killGroup(child, 'SIGKILL');
-}
-
-function killGroup(child, signal) {
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    /* already gone */
-  }
-}
+export { killAllTargets } from './processes.mjs';
 
 /** True when the Parley server can be started here (`npm start` has something to run). */
 export function parleyAvailable() {
@@ -47,20 +36,6 @@ export function parleyAvailable() {
   } catch {
     return false;
   }
-}
-
-async function waitFor(check, timeoutMs, what) {
-  const until = Date.now() + timeoutMs;
-  let lastError;
-  while (Date.now() < until) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`);
 }
 
 /** The pids of the processes listening on TCP `port` (via /proc/net/tcp socket inodes). */
@@ -106,25 +81,6 @@ export function cpuSecondsOf(pid) {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-function spawnGroup(command, args, options) {
-  const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  let log = '';
-  const keep = (chunk) => {
-    log = (log + chunk.toString()).slice(-20_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  child.on('exit', () => running.delete(child));
-  return { child, log: () => log };
-}
-
-async function httpOk(url, init) {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) });
-  await res.arrayBuffer();
-  return res.ok;
-}
-
 /**
  * Start `name` on `port`. Resolves when it answers; returns the handle the harness uses.
  * @returns {Promise<{name: string, label: string, adapter: string, httpUrl: string, wsUrl: string,
@@ -132,7 +88,9 @@ async function httpOk(url, init) {
  *   apiKeys: Record<string,string>}>, stop: () => Promise<void>, log: () => string}>}
  */
 export async function startTarget(name, { port = DEFAULT_PORTS[name], startTimeoutMs = 600_000, processes = 1 } = {}) {
-  if (processes > 1 && name !== 'bare') throw new Error(`${name}: only the bare uWS peer runs as several processes`);
+  // The cluster profile: services, relay, one api node and `processes` fan-out nodes (see parley-cluster.mjs).
+  if (name === 'parley-cluster') return startParleyCluster({ fanouts: processes, startTimeoutMs });
+  if (processes > 1 && name !== 'bare') throw new Error(`${name}: only the bare uWS peer and the Parley cluster run as several processes`);
   const extra = [];
   const httpUrl = `http://127.0.0.1:${port}`;
   const wsUrl = `ws://127.0.0.1:${port}`;
@@ -246,5 +204,6 @@ export async function startTarget(name, { port = DEFAULT_PORTS[name], startTimeo
       encoding: 'utf8',
     }).trim();
   };
-  return { name, label: TARGET_LABELS[name], adapter: name, httpUrl, wsUrl, pid, pids, setupRooms, mintOwnerToken, stop, log: proc.log };
+  const wsUrls = [wsUrl];
+  return { name, label: TARGET_LABELS[name], adapter: name, httpUrl, wsUrl, wsUrls, pid, pids, setupRooms, mintOwnerToken, stop, log: proc.log };
 }

@@ -4,6 +4,11 @@ import type { StoredEventLike } from './stored-event.js';
 export interface SqliteProjectorOptions {
   db: SqliteDb;
   projections: readonly SqliteProjection[];
+  /**
+   * Called right after each transaction commits (live batches and replay pages alike), before
+   * pending `waitFor` calls are settled, with the batch's events in position order.
+   */
+  onCommit?: (events: readonly StoredEventLike[]) => void;
 }
 
 export interface ReplayOptions {
@@ -67,7 +72,7 @@ function checkNames(projections: readonly SqliteProjection[]): void {
  * re-migrated at position 0), `await catchUp(store.readAll)`, then subscribe from `position()`
  * and hand each batch to `applyBatch`.
  */
-export function sqliteProjector({ db, projections }: SqliteProjectorOptions): SqliteProjector {
+export function sqliteProjector({ db, projections, onCommit }: SqliteProjectorOptions): SqliteProjector {
   checkNames(projections);
   ensurePositionsTable(db);
 
@@ -142,6 +147,7 @@ export function sqliteProjector({ db, projections }: SqliteProjectorOptions): Sq
     const ordered = [...events].sort((a, b) => a.position - b.position);
     const advanced = applyTo(ordered, targets);
     for (const [name, at] of advanced) positions.set(name, at);
+    if (advanced.size > 0) onCommit?.(ordered);
     notify();
   };
 

@@ -1,7 +1,7 @@
 import { ingress } from '@parley/contracts';
 import { isDomainError } from '@parley/domain';
 import { compileFilter, createRateLimiter, DEFAULT_BAD_WORDS, type BadWordFilter, type RateDecision, type RateLimiter } from '@parley/domain/ingress';
-import { validWebhookSecrets, type RoomState } from '@parley/domain/rooms';
+import { validWebhookSecrets, type PostMessage, type RoomState } from '@parley/domain/rooms';
 import { apiKeyMatches, bearerToken, hmacSignatureMatches } from '@parley/infra/auth';
 import { parseJsonBody } from '@parley/infra/http';
 import type { ApiContext } from '../context.js';
@@ -25,8 +25,13 @@ export type IngressAnswer =
   | { outcome: 'not_found'; limit?: RateDecision }
   | { outcome: 'rate_limited'; limit: RateDecision };
 
+/** A batch's answer: each message's outcome in order, or why the whole request was refused. */
+export type IngressBatchAnswer =
+  | { outcome: 'accepted'; results: ingress.IngressBatchOutcome[]; limit?: RateDecision }
+  | Exclude<IngressAnswer, { outcome: 'queued' | 'filtered' }>;
+
 interface Memo {
-  answer: IngressAnswer;
+  answer: IngressAnswer | IngressBatchAnswer;
   at: number;
 }
 
@@ -122,7 +127,7 @@ export function createIngress(ctx: ApiContext) {
     if (authProblem) {
       // A retry of a signed request with its Idempotency-Key is the same request (same valid signature): it gets the first answer.
       const remembered = authProblem === REPLAYED && memoKey ? memo.get(memoKey) : undefined;
-      return remembered ? remembered.answer : { outcome: 'unauthorized', message: authProblem, limit: ipLimit };
+      return remembered ? (remembered.answer as IngressAnswer) : { outcome: 'unauthorized', message: authProblem, limit: ipLimit };
     }
 
     const json = parseJsonBody(req.rawBody);
@@ -136,7 +141,7 @@ export function createIngress(ctx: ApiContext) {
     const sender = body.payload.userId !== undefined ? `${source}:${body.payload.userId}` : null;
 
     const remembered = memoKey ? memo.get(memoKey) : undefined;
-    if (remembered) return remembered.answer;
+    if (remembered) return remembered.answer as IngressAnswer;
 
     let limit = ipLimit;
     if (sender !== null) {
@@ -163,11 +168,101 @@ export function createIngress(ctx: ApiContext) {
     if (isDomainError(result)) return { outcome: 'not_found', limit };
     const answer: IngressAnswer = { outcome: result.status, limit };
     counter.inc({ outcome: result.status, source: sourceLabel(source) });
-    if (memoKey) {
-      forget(memo, now, IDEMPOTENCY_TTL_MS);
-      if (memo.size > 100_000) memo.delete(memo.keys().next().value!);
-      memo.set(memoKey, { answer, at: now });
+    if (memoKey) remember(memoKey, answer, now);
+    return answer;
+  }
+
+  const remember = (key: string, answer: IngressAnswer | IngressBatchAnswer, now: number) => {
+    forget(memo, now, IDEMPOTENCY_TTL_MS);
+    if (memo.size > 100_000) memo.delete(memo.keys().next().value!);
+    memo.set(key, { answer, at: now });
+  };
+
+  /** A message of a batch, validated; or why the batch is refused. */
+  const parseBatchMessage = (value: unknown, index: number): ingress.IngressBody | string => {
+    if (Buffer.byteLength(JSON.stringify(value) ?? '') > ingress.ingressLimits.maxBodyBytes) return `messages.${index}: over 64 KB`;
+    const parsed = ingress.ingressBody.safeParse(ingress.normalizeIngressBody(value));
+    if (parsed.success) return parsed.data;
+    return parsed.error.issues.map((i) => `messages.${index}.${i.path.join('.')}: ${i.message}`).join('; ');
+  };
+
+  /**
+   * Batch ingress (a Parley extension): the single endpoint's checks for every message, one
+   * durable append for the room. Malformed input refuses the whole batch (nothing appended);
+   * a message over a rate limit is `rate_limited` on its own, the others go on.
+   */
+  async function handleBatch(req: IngressRequest): Promise<IngressBatchAnswer> {
+    const now = ctx.now();
+    const ipLimit = perIp.check(req.ip, now);
+    if (!ipLimit.allowed) return { outcome: 'rate_limited', limit: ipLimit };
+    const room = ctx.rooms.cached(req.roomId) ?? (await ctx.rooms.state(req.roomId));
+    if (!room) return { outcome: 'not_found', limit: ipLimit };
+    const memoKey = req.idempotencyKey ? `batch\u0000${req.roomId}\u0000${req.idempotencyKey}` : null;
+    const authProblem = authenticate(room, req, now);
+    if (authProblem) {
+      const remembered = authProblem === REPLAYED && memoKey ? memo.get(memoKey) : undefined;
+      return remembered ? (remembered.answer as IngressBatchAnswer) : { outcome: 'unauthorized', message: authProblem, limit: ipLimit };
     }
+    const json = parseJsonBody(req.rawBody);
+    if (!json.ok) return { outcome: 'bad_request', message: 'Invalid JSON payload', limit: ipLimit };
+    const batch = ingress.ingressBatchBody.safeParse(json.value);
+    if (!batch.success) return { outcome: 'bad_request', message: batch.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), limit: ipLimit };
+    const bodies: ingress.IngressBody[] = [];
+    for (let i = 0; i < batch.data.messages.length; i++) {
+      const body = parseBatchMessage(batch.data.messages[i], i);
+      if (typeof body === 'string') return { outcome: 'bad_request', message: body, limit: ipLimit };
+      bodies.push(body);
+    }
+    const remembered = memoKey ? memo.get(memoKey) : undefined;
+    if (remembered) return remembered.answer as IngressBatchAnswer;
+
+    // The request counted once against the IP; every further message counts too.
+    const results: ingress.IngressBatchOutcome[] = [];
+    const commands: PostMessage[] = [];
+    const postedAt: number[] = [];
+    let limit = ipLimit;
+    for (let i = 0; i < bodies.length; i++) {
+      const body = bodies[i]!;
+      const source = body.payload.source ?? 'webhook';
+      const sender = body.payload.userId !== undefined ? `${source}:${body.payload.userId}` : null;
+      const byIp = i === 0 ? ipLimit : perIp.check(req.ip, now);
+      const byUser = byIp.allowed && sender !== null ? perUser.check(`${req.roomId}\u0000${sender}`, now) : byIp;
+      limit = byUser;
+      if (!byUser.allowed) {
+        results.push('rate_limited');
+        counter.inc({ outcome: 'rate_limited', source: sourceLabel(source) });
+        continue;
+      }
+      const payload = { ...body.payload, displayName: body.payload.displayName ?? 'webhook' };
+      postedAt.push(i);
+      results.push('queued');
+      commands.push({
+        type: 'PostMessage',
+        messageId: memoKey ? derivedId(ctx.idSecret, 'ingress-batch-msg', memoKey, String(i)) : eventId(),
+        kind: body.type,
+        payload,
+        ...(body.meta !== undefined ? { meta: body.meta } : {}),
+        sender,
+        via: 'ingress',
+        textBlocked: room.filterEnabled && filterOf(room)(payload.text).blocked,
+        at: now,
+      });
+    }
+    if (commands.length > 0) {
+      const posted = await ctx.rooms.postMany(
+        req.roomId,
+        commands,
+        memoKey ? (k) => [derivedId(ctx.idSecret, 'ingress-batch', memoKey, String(postedAt[k]))] : undefined,
+      );
+      if (isDomainError(posted)) return { outcome: 'not_found', limit };
+      posted.statuses.forEach((status, k) => {
+        const i = postedAt[k]!;
+        results[i] = status;
+        counter.inc({ outcome: status, source: sourceLabel(bodies[i]!.payload.source ?? 'webhook') });
+      });
+    }
+    const answer: IngressBatchAnswer = { outcome: 'accepted', results, limit };
+    if (memoKey) remember(memoKey, answer, now);
     return answer;
   }
 
@@ -203,7 +298,7 @@ export function createIngress(ctx: ApiContext) {
     return { ok: true };
   }
 
-  return { handle, postFromSocket };
+  return { handle, handleBatch, postFromSocket };
 }
 
 export type Ingress = ReturnType<typeof createIngress>;

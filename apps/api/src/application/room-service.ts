@@ -73,6 +73,34 @@ export class RoomService {
     return { ...appended, status: 'queued' };
   }
 
+  /**
+   * Several posts to one room, decided in order against the same state and appended in one
+   * write (all durable together, or none). Returns each post's status, in order.
+   */
+  async postMany(
+    roomId: string,
+    commands: readonly PostMessage[],
+    eventIdsOf?: (index: number) => string[],
+  ): Promise<{ statuses: Array<'queued' | 'filtered'>; appended: Appended | null } | DomainError> {
+    const room = this.cache.get(roomId) ?? (await this.load(roomId));
+    const statuses: Array<'queued' | 'filtered'> = [];
+    const events: RoomEvent[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < commands.length; i++) {
+      const outcome = decidePost(commands[i]!, room.state);
+      if (isDomainError(outcome)) return outcome;
+      statuses.push(outcome.status);
+      if (outcome.status === 'filtered') continue;
+      const derived = eventIdsOf?.(i);
+      outcome.events.forEach((e, k) => {
+        events.push(e);
+        ids.push(derived?.[k] ?? eventId());
+      });
+    }
+    if (events.length === 0) return { statuses, appended: null };
+    return { statuses, appended: await this.append(roomId, room, events, 'any', ids) };
+  }
+
   /** Applies events appended elsewhere (another api node) to cached rooms. */
   observe(events: readonly StoredEvent[]): void {
     for (const e of events) {

@@ -2,8 +2,9 @@ import { ingress } from '@parley/contracts';
 import type { RateDecision } from '@parley/domain/ingress';
 import type { HttpReply } from '@parley/infra/http';
 import { z } from 'zod';
-import type { Ingress, IngressAnswer } from '../../application/ingress.js';
+import type { Ingress, IngressAnswer, IngressBatchAnswer, IngressRequest } from '../../application/ingress.js';
 import type { Operation } from '../shared/operation.js';
+import type { HttpRequest } from '@parley/infra/http';
 
 /** The ingress reference answers with plain-text bodies: `queued`, `filtered`, `Unauthorized`, … */
 const text = (status: number, body: string, headers: Record<string, string> = {}): HttpReply => ({
@@ -18,6 +19,22 @@ const limitHeaders = (d: RateDecision | undefined): Record<string, string> => {
   if (!d.allowed) h['Retry-After'] = String(Math.max(1, Math.ceil(d.retryAfterMs / 1000)));
   return h;
 };
+
+/** A batch's 202 is JSON (`{results}`); its refusals are the single endpoint's plain-text answers. */
+export function batchReplyOf(answer: IngressBatchAnswer): HttpReply {
+  if (answer.outcome !== 'accepted') return replyOf(answer);
+  return { status: 202, body: { results: answer.results }, headers: limitHeaders(answer.limit) };
+}
+
+const ingressRequestOf = (req: HttpRequest): IngressRequest => ({
+  roomId: req.params.room!,
+  rawBody: req.body,
+  ip: req.ip,
+  ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
+  ...(req.headers['x-chat-signature'] !== undefined ? { signature: req.headers['x-chat-signature'] } : {}),
+  ...(req.headers['x-chat-timestamp'] !== undefined ? { timestamp: req.headers['x-chat-timestamp'] } : {}),
+  ...(req.headers['idempotency-key'] !== undefined ? { idempotencyKey: req.headers['idempotency-key'].slice(0, 200) } : {}),
+});
 
 export function replyOf(answer: IngressAnswer): HttpReply {
   const headers = limitHeaders(answer.limit);
@@ -70,18 +87,39 @@ export function ingressOperations(ingressService: Ingress): Operation[] {
         tooLarge: () => text(413, 'Payload Too Large'),
         onError: () => text(500, 'Server Error'),
       },
-      handle: async (req) =>
-        replyOf(
-          await ingressService.handle({
-            roomId: req.params.room!,
-            rawBody: req.body,
-            ip: req.ip,
-            ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
-            ...(req.headers['x-chat-signature'] !== undefined ? { signature: req.headers['x-chat-signature'] } : {}),
-            ...(req.headers['x-chat-timestamp'] !== undefined ? { timestamp: req.headers['x-chat-timestamp'] } : {}),
-            ...(req.headers['idempotency-key'] !== undefined ? { idempotencyKey: req.headers['idempotency-key'].slice(0, 200) } : {}),
-          }),
-        ),
+      handle: async (req) => replyOf(await ingressService.handle(ingressRequestOf(req))),
+    },
+    {
+      method: 'post',
+      path: '/rooms/{room}/ingress/batch',
+      operationId: 'sendIngressBatch',
+      summary: 'Send Messages in a batch (Parley extension)',
+      description:
+        'Up to 100 ingress messages (each in either form `POST /rooms/{room}/ingress` takes) appended to the room in one durable write. ' +
+        'Authentication, `X-Chat-Timestamp` and `Idempotency-Key` work as for a single message (the signature covers the whole body). ' +
+        'Every message counts against the per-IP and per-user limits; one over a limit is `rate_limited` in `results` and the others go on. ' +
+        'Invalid JSON, a malformed message or one over 64 KB refuses the whole batch with 400 and appends nothing. The body may be up to 1 MB.',
+      tags: ['Webhook ingress'],
+      security: ['apiKey', 'hmac'],
+      headers: {
+        'X-Chat-Timestamp': { description: 'Unix time (seconds) the signature covers, for replay protection.' },
+        'Idempotency-Key': { description: 'A retry with the same key returns the first answer and appends nothing.' },
+      },
+      body: ingress.ingressBatchBody,
+      responses: {
+        202: { description: 'Each message\'s outcome, in order: `queued` (durable), `filtered` or `rate_limited`.', schema: ingress.ingressBatchAnswer },
+        400: plain('`Bad Request`: invalid JSON, or a message with invalid fields or over 64 KB (nothing is appended).'),
+        401: plain('`Unauthorized`: invalid or missing API key or signature.'),
+        404: plain('`Not Found`: room does not exist.'),
+        413: plain('`Payload Too Large`: body over 1 MB.'),
+        429: plain('`Too Many Requests`: the source IP is over its limit, with `Retry-After`.'),
+      },
+      route: {
+        maxBody: ingress.ingressLimits.maxBatchBodyBytes,
+        tooLarge: () => text(413, 'Payload Too Large'),
+        onError: () => text(500, 'Server Error'),
+      },
+      handle: async (req) => batchReplyOf(await ingressService.handleBatch(ingressRequestOf(req))),
     },
   ];
 }

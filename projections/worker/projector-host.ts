@@ -1,0 +1,114 @@
+import Database from 'better-sqlite3';
+import type { MessagePort } from 'node:worker_threads';
+import { sqliteProjector, type ReadAll, type StoredEventLike } from '../shared/index.js';
+import { loadProjections } from './projection-module.js';
+import type { FromWorker, Positions, ProjectorWorkerData, ToWorker } from './protocol.js';
+
+interface PendingRead {
+  resolve: (events: readonly StoredEventLike[]) => void;
+  reject: (error: Error) => void;
+}
+
+const describe = (error: unknown) => String((error as Error | undefined)?.stack ?? error);
+
+/**
+ * Runs in the projector worker: applies the batches the main thread sends, in the order they
+ * arrive, and answers each with the committed positions and the streams it touched. Replays
+ * (catchUp, rebuild) read the log through the main thread, one page per request.
+ */
+export async function hostProjector(port: MessagePort, data: ProjectorWorkerData): Promise<void> {
+  const post = (message: FromWorker) => port.postMessage(message);
+  const projections = await loadProjections(data.projectionsModule);
+
+  const db = new Database(data.file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+
+  /** Streams committed since the last report; a live batch reports them with its answer. */
+  const touched = new Set<string>();
+  let inLiveBatch = false;
+  let failed = false;
+  let closed = false;
+
+  const projector = sqliteProjector({
+    db,
+    projections,
+    onCommit(events) {
+      for (const e of events) touched.add(e.stream);
+      if (!inLiveBatch) report(undefined);
+    },
+  });
+  const positions = (): Positions => projections.map((p) => [p.name, projector.positionOf(p.name)]);
+  const report = (seq: number | undefined) => {
+    post({ kind: 'applied', seq, positions: positions(), streams: [...touched] });
+    touched.clear();
+  };
+
+  const reads = new Map<number, PendingRead>();
+  let lastReadId = 0;
+  /** Reads the log through the main thread, with the reader the replay was started with. */
+  const readAllOf =
+    (replay: number): ReadAll =>
+    (after, limit) =>
+      new Promise((resolve, reject) => {
+        const id = ++lastReadId;
+        reads.set(id, { resolve, reject });
+        post({ kind: 'read', id, replay, after, limit });
+      });
+
+  const applyLive = (seq: number, events: readonly StoredEventLike[]) => {
+    // After a failed batch nothing more may be applied: a later batch would skip the failed one's positions.
+    if (failed) return;
+    inLiveBatch = true;
+    try {
+      projector.applyBatch(events);
+    } catch (error) {
+      failed = true;
+      post({ kind: 'failed', error: describe(error) });
+      return;
+    } finally {
+      inLiveBatch = false;
+    }
+    report(seq);
+  };
+
+  const replay = (id: number, projection: string | null, batchSize: number | undefined) => {
+    const options = batchSize === undefined ? {} : { batchSize };
+    const readAll = readAllOf(id);
+    const run = projection === null ? projector.catchUp(readAll, options) : projector.rebuild(projection, readAll, options);
+    run.then(
+      (position) => post({ kind: 'replayed', id, position }),
+      (error: unknown) => {
+        if (!closed) post({ kind: 'replay-failed', id, error: describe(error) });
+      },
+    );
+  };
+
+  port.on('message', (message: ToWorker) => {
+    if (closed) return;
+    switch (message.kind) {
+      case 'apply':
+        return applyLive(message.seq, message.events);
+      case 'replay':
+        return replay(message.id, message.projection, message.batchSize);
+      case 'page':
+      case 'page-error': {
+        const pending = reads.get(message.id);
+        reads.delete(message.id);
+        if (message.kind === 'page') pending?.resolve(message.events);
+        else pending?.reject(new Error(message.error));
+        return;
+      }
+      case 'close':
+        closed = true;
+        for (const pending of reads.values()) pending.reject(new Error('projector closed'));
+        reads.clear();
+        projector.close();
+        db.close();
+        post({ kind: 'closed' });
+        port.close();
+        return;
+    }
+  });
+  post({ kind: 'ready', resetAtStart: [...projector.resetAtStart], positions: positions() });
+}

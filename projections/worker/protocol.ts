@@ -1,0 +1,31 @@
+import type { StoredEventLike } from '../shared/index.js';
+
+/** What the main thread hands the projector worker at start. */
+export interface ProjectorWorkerData {
+  /** The read-model database file; the worker owns its only write connection. */
+  file: string;
+  /** URL of a ProjectionModule. */
+  projectionsModule: string;
+}
+
+export type Positions = [name: string, position: number][];
+
+export type ToWorker =
+  | { kind: 'apply'; seq: number; events: readonly StoredEventLike[] }
+  /** `projection: null` is a catchUp of every projection, a name is a rebuild of that one. */
+  | { kind: 'replay'; id: number; projection: string | null; batchSize?: number }
+  | { kind: 'page'; id: number; events: readonly StoredEventLike[] }
+  | { kind: 'page-error'; id: number; error: string }
+  | { kind: 'close' };
+
+export type FromWorker =
+  | { kind: 'ready'; resetAtStart: string[]; positions: Positions }
+  /** After a commit. `seq` is set when it answers an `apply` (sent even when the batch changed nothing). */
+  | { kind: 'applied'; seq?: number; positions: Positions; streams: string[] }
+  /** The worker's replay asks the main thread for a page of the log. */
+  | { kind: 'read'; id: number; replay: number; after: number; limit: number }
+  | { kind: 'replayed'; id: number; position: number }
+  | { kind: 'replay-failed'; id: number; error: string }
+  /** A live batch failed: the worker applies nothing more. */
+  | { kind: 'failed'; error: string }
+  | { kind: 'closed' };

@@ -1,0 +1,201 @@
+import { Worker } from 'node:worker_threads';
+import type { ReadAll, ReplayOptions, StoredEventLike } from '../shared/index.js';
+import type { FromWorker, Positions, ProjectorWorkerData, ToWorker } from './protocol.js';
+import type { ReadModelProjector } from './read-model-projector.js';
+
+export interface WorkerProjectorOptions {
+  /** The read-model database file (not `:memory:`: the main thread reads it through its own connection). */
+  file: string;
+  /** URL of a ProjectionModule (e.g. `embeddedProjectionsModule`). */
+  projectionsModule: string;
+  /** Called on the main thread after each commit, before waiters of its position are settled. */
+  onApplied?: (streams: readonly string[]) => void;
+  /** Called once when the worker stops applying batches (a batch failed, the thread died). */
+  onFailure?: (error: Error) => void;
+  /** Batches handed over and not yet applied before `applyBatch` asks its caller to wait. Default 64. */
+  maxInFlight?: number;
+}
+
+interface Waiter {
+  target: number;
+  resolve: (reached: boolean) => void;
+  timer: NodeJS.Timeout;
+}
+
+interface PendingReplay {
+  resolve: (position: number) => void;
+  reject: (error: Error) => void;
+  readAll: ReadAll;
+}
+
+/**
+ * The read-model projector in a worker thread: the worker owns the write connection and applies
+ * batches in the order `applyBatch` sends them; this side keeps the positions the worker reports
+ * after each commit, so `position()` and `waitFor` only ever promise rows a reader can already see.
+ * Resolves once the worker has opened the database and migrated the projections.
+ */
+export async function workerProjector(options: WorkerProjectorOptions): Promise<ReadModelProjector> {
+  if (options.file === ':memory:') throw new Error('workerProjector needs a database file: an in-memory database cannot be shared between threads');
+  const maxInFlight = options.maxInFlight ?? 64;
+  const workerData: ProjectorWorkerData = { file: options.file, projectionsModule: options.projectionsModule };
+  const worker = new Worker(new URL('./projector-worker.mjs', import.meta.url), { workerData });
+
+  const positions = new Map<string, number>();
+  let resetAtStart: readonly string[] = [];
+  let failure: Error | null = null;
+  let closing = false;
+  const waiters = new Set<Waiter>();
+  const replays = new Map<number, PendingReplay>();
+  let lastReplayId = 0;
+  let lastSeq = 0;
+  let appliedSeq = 0;
+  /** Callers of applyBatch told to wait until fewer batches are in flight. */
+  let drained: Array<() => void> = [];
+
+  const position = () => (positions.size === 0 ? 0 : Math.min(...positions.values()));
+  const send = (message: ToWorker) => worker.postMessage(message);
+  const setPositions = (reported: Positions) => {
+    for (const [name, at] of reported) positions.set(name, at);
+  };
+
+  const settleWaiters = (all: boolean) => {
+    const reached = position();
+    for (const w of waiters) {
+      if (all || reached >= w.target) {
+        clearTimeout(w.timer);
+        waiters.delete(w);
+        w.resolve(!all || reached >= w.target);
+      }
+    }
+  };
+  const releaseDrained = () => {
+    const waiting = drained;
+    drained = [];
+    for (const release of waiting) release();
+  };
+
+  let ready!: { resolve: () => void; reject: (error: Error) => void };
+  const started = new Promise<void>((resolve, reject) => (ready = { resolve, reject }));
+
+  const fail = (error: Error) => {
+    if (failure || closing) return;
+    failure = error;
+    ready.reject(error);
+    settleWaiters(true);
+    for (const r of replays.values()) r.reject(error);
+    replays.clear();
+    releaseDrained();
+    void worker.terminate();
+    options.onFailure?.(error);
+  };
+
+  const answerRead = (id: number, replayId: number, after: number, limit: number) => {
+    const replay = replays.get(replayId);
+    if (!replay) return send({ kind: 'page-error', id, error: `replay ${replayId} is not running` });
+    Promise.resolve()
+      .then(() => replay.readAll(after, limit))
+      .then(
+        (events) => send({ kind: 'page', id, events: [...events] }),
+        (error: unknown) => send({ kind: 'page-error', id, error: String(error) }),
+      );
+  };
+
+  worker.on('message', (message: FromWorker) => {
+    switch (message.kind) {
+      case 'ready':
+        resetAtStart = message.resetAtStart;
+        setPositions(message.positions);
+        return ready.resolve();
+      case 'applied':
+        setPositions(message.positions);
+        if (message.streams.length > 0) options.onApplied?.(message.streams);
+        settleWaiters(false);
+        if (message.seq !== undefined) {
+          appliedSeq = message.seq;
+          if (lastSeq - appliedSeq < maxInFlight) releaseDrained();
+        }
+        return;
+      case 'read':
+        return answerRead(message.id, message.replay, message.after, message.limit);
+      case 'replayed':
+      case 'replay-failed': {
+        const replay = replays.get(message.id);
+        replays.delete(message.id);
+        if (message.kind === 'replayed') replay?.resolve(message.position);
+        else replay?.reject(new Error(message.error));
+        return;
+      }
+      case 'failed':
+        return fail(new Error(`read-model projector failed: ${message.error}`));
+      case 'closed':
+        return;
+    }
+  });
+  worker.on('error', (error) => fail(error));
+  worker.on('messageerror', (error) => fail(error));
+  worker.on('exit', (code) => fail(new Error(`read-model projector worker exited with code ${code}`)));
+
+  await started;
+
+  const runReplay = (projection: string | null, readAll: ReadAll, replayOptions: ReplayOptions = {}) => {
+    if (failure) return Promise.reject(failure);
+    return new Promise<number>((resolve, reject) => {
+      const id = ++lastReplayId;
+      replays.set(id, { resolve, reject, readAll });
+      send({ kind: 'replay', id, projection, batchSize: replayOptions.batchSize });
+    });
+  };
+
+  return {
+    get resetAtStart() {
+      return resetAtStart;
+    },
+    applyBatch(events) {
+      if (failure || closing || events.length === 0) return;
+      send({ kind: 'apply', seq: ++lastSeq, events });
+      if (lastSeq - appliedSeq < maxInFlight) return;
+      return new Promise<void>((resolve) => drained.push(resolve));
+    },
+    position,
+    positionOf(name) {
+      const at = positions.get(name);
+      if (at === undefined) throw new Error(`no projection named ${name}`);
+      return at;
+    },
+    waitFor(target, timeoutMs) {
+      if (position() >= target) return Promise.resolve(true);
+      if (failure) return Promise.resolve(false);
+      return new Promise<boolean>((resolve) => {
+        const waiter: Waiter = {
+          target,
+          resolve,
+          timer: setTimeout(() => {
+            waiters.delete(waiter);
+            resolve(false);
+          }, timeoutMs),
+        };
+        waiters.add(waiter);
+      });
+    },
+    catchUp(readAll, replayOptions) {
+      return runReplay(null, readAll, replayOptions);
+    },
+    rebuild(name, readAll, replayOptions) {
+      if (!positions.has(name)) return Promise.reject(new Error(`no projection named ${name}`));
+      return runReplay(name, readAll, replayOptions);
+    },
+    failure: () => failure,
+    async close() {
+      if (closing) return;
+      closing = true;
+      settleWaiters(true);
+      releaseDrained();
+      for (const r of replays.values()) r.reject(new Error('projector closed'));
+      replays.clear();
+      if (failure) return;
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      send({ kind: 'close' });
+      await exited;
+    },
+  };
+}
