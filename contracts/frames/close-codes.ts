@@ -6,6 +6,8 @@ export const closeCodes = {
   messageTooBig: 1009,
   /** The client did not read fast enough and its send buffer passed the limit; reconnect with `since`. */
   slowConsumer: 4008,
+  /** The viewer may no longer watch this room (left a private room, the room was removed). */
+  accessRevoked: 4403,
 } as const;
 
 export type CloseCode = (typeof closeCodes)[keyof typeof closeCodes];

@@ -1,5 +1,5 @@
 export { createRealtime, type Realtime, type RealtimeOptions } from './realtime.js';
 export { defaultRealtimeLimits, type RealtimeLimits } from './limits.js';
 export type { RealtimeMetrics } from './metrics.js';
-export type { Authenticate, AuthenticateInput, AuthenticateResult, ClientSendRefusal, OnClientSend, Principal } from './principal.js';
+export type { AccessRecheck, Authenticate, AuthenticateInput, AuthenticateResult, ClientSendRefusal, OnClientSend, Principal } from './principal.js';
 export { roomFrameOf, type RoomFrame } from './frames-of-events.js';

@@ -38,3 +38,13 @@ export interface ClientSendRefusal {
  * client an `error` frame (an error's `code` property is used when it has one).
  */
 export type OnClientSend = (principal: Principal, room: string, frame: SendFrame) => Promise<void | { ok: true } | ClientSendRefusal>;
+
+/**
+ * Access that can be taken away while a viewer is connected (leaving a private room, a removed
+ * room). For each bus event, `roomOf` names the realtime room whose viewers it may concern;
+ * each of them is asked `stillAdmitted`, and those refused are closed with 4403.
+ */
+export interface AccessRecheck {
+  roomOf(event: { stream: string; type: string }): string | undefined;
+  stillAdmitted(roomId: string, principal: Principal): Promise<boolean>;
+}

@@ -1,11 +1,11 @@
 import type { TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import { closeCodes } from '@parley/contracts/frames';
 import type { Bus, BusSubscription } from '../bus/port.js';
-import type { EventStore } from '../event-store/port.js';
+import type { EventStore, StoredEvent } from '../event-store/port.js';
 import { canSee, encodeFrame, type FrameEntry } from './frame-entry.js';
 import { withDefaultLimits, type RealtimeLimits } from './limits.js';
 import { newRealtimeMetrics, type RealtimeMetrics } from './metrics.js';
-import type { Authenticate, OnClientSend } from './principal.js';
+import type { AccessRecheck, Authenticate, OnClientSend } from './principal.js';
 import { RoomRegistry } from './room-registry.js';
 import type { RoomState } from './room-state.js';
 import { sseHandler } from './sse-endpoint.js';
@@ -21,6 +21,8 @@ export interface RealtimeOptions {
   store: EventStore;
   authenticate: Authenticate;
   onClientSend?: OnClientSend;
+  /** Closes viewers (4403) whose access a bus event took away. */
+  recheck?: AccessRecheck;
   /** Names this node's bus group (`fanout-<nodeId>`): every node sees every event. */
   nodeId: string;
   limits?: Partial<RealtimeLimits>;
@@ -129,7 +131,31 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
   for (const t of timers) t.unref?.();
 
   // Last, so every function a bus event reaches is initialised.
-  const subscription: BusSubscription = await options.bus.subscribe({ group: `fanout-${options.nodeId}` }, (events) => rooms.apply(events));
+  const recheckRoom = (roomId: string) => {
+    const room = rooms.get(roomId);
+    if (!room || !options.recheck) return;
+    for (const viewer of [...room.viewers]) {
+      options.recheck.stillAdmitted(roomId, viewer.principal).then(
+        (admitted) => {
+          if (admitted) return;
+          if (viewer instanceof WsViewer) viewer.end(closeCodes.accessRevoked, 'access revoked');
+          else (viewer as SseViewer).end();
+        },
+        (err) => onError(err, 'access recheck'),
+      );
+    }
+  };
+  const onBus = (events: StoredEvent[]) => {
+    rooms.apply(events);
+    if (!options.recheck) return;
+    const concerned = new Set<string>();
+    for (const event of events) {
+      const roomId = options.recheck.roomOf(event);
+      if (roomId !== undefined) concerned.add(roomId);
+    }
+    for (const roomId of concerned) recheckRoom(roomId);
+  };
+  const subscription: BusSubscription = await options.bus.subscribe({ group: `fanout-${options.nodeId}` }, onBus);
 
   return {
     online: (roomId) => rooms.get(roomId)?.online ?? 0,

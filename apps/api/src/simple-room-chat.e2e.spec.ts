@@ -117,19 +117,20 @@ describe('private room', () => {
     expect(await head()).toBe(mark);
   });
 
-  it('a member who leaves can no longer connect, read or post, and their open socket can no longer send', async () => {
+  it('a member who leaves is disconnected (4403) and can no longer connect, read or post', async () => {
     const id = await createPrivate(alice, ['bob', 'carol']);
-    const c = await join(id, carol);
+    const [a, c] = [await join(id, alice), await join(id, carol)];
+    expect((await post(bob, id, { text: 'while carol is here' })).status).toBe(201);
+    await c.waitFor((f) => messages(f).length === 1, 'the first message');
     expect((await http.as(carol, 'POST', `/api/rooms/${id}/leave`)).status).toBe(200);
+    expect(await c.closedWith()).toBe(4403);
     expect(await refusedStatus(wsUrl(id, carol.token))).toBe(404);
     expect((await post(carol, id, { text: 'still here?' })).status).toBe(404);
     expect((await http.as(carol, 'GET', `/api/rooms/${id}/messages`)).status).toBe(404);
-    c.send({ t: 'send', text: 'from an old socket', nonce: 'old' });
-    await c.waitFor((f) => f.some((x) => x.t === 'error'), 'an error frame');
-    expect(c.of('error')[0]).toMatchObject({ code: 'not_found', nonce: 'old' });
-    expect((await http.as(alice, 'GET', `/api/rooms/${id}/messages`)).body.messages).toEqual([]);
-    // The two who stay still chat.
+    // The two who stay still chat, live; carol's old socket got nothing more.
     expect((await post(bob, id, { text: 'just us' })).status).toBe(201);
+    await a.waitFor((f) => messages(f).length === 2, 'both messages for alice');
+    expect(messages(c.frames).map((m) => m.payload.text)).toEqual(['while carol is here']);
   });
 
   it('removing the room (≤ 1 member left) stops its chat everywhere', async () => {
@@ -143,9 +144,7 @@ describe('private room', () => {
       expect(await http.as(member, 'GET', `/api/rooms/${id}/messages`)).toMatchObject({ status: 404, body: { error: 'Room not found' } });
       expect(await refusedStatus(wsUrl(id, member.token))).toBe(404);
     }
-    b.send({ t: 'send', text: 'anyone?', nonce: 'gone' });
-    await b.waitFor((f) => f.some((x) => x.t === 'error'), 'an error frame');
-    expect(b.of('error')[0]).toMatchObject({ code: 'not_found', nonce: 'gone' });
+    expect(await b.closedWith()).toBe(4403);
     expect(messages(b.frames).map((m) => m.payload.text)).toEqual(['before']);
   });
 });
@@ -167,10 +166,12 @@ describe('public room', () => {
     expect(await refusedStatus(chatSocketUrl(server.url, { room: `sr-${id}`, guest: '1' }))).toBe(401);
   });
 
-  it('a deleted public room has no chat', async () => {
+  it('a deleted public room has no chat: open sockets are closed (4403)', async () => {
     const id = await createPublic('Short-lived');
+    const c = await join(id, carol);
     expect((await post(bob, id, { text: 'x' })).status).toBe(201);
     expect((await http.as(ryo, 'DELETE', `/api/rooms/${id}`)).status).toBe(200);
+    expect(await c.closedWith()).toBe(4403);
     expect((await post(bob, id, { text: 'y' })).status).toBe(404);
     expect((await http.call('GET', `/api/rooms/${id}/messages`)).status).toBe(404);
     expect(await refusedStatus(wsUrl(id, bob.token))).toBe(404);

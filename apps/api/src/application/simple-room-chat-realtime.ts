@@ -1,10 +1,11 @@
 import type { SendFrame } from '@parley/contracts/frames';
-import type { AuthenticateInput, AuthenticateResult, ClientSendRefusal, Principal } from '@parley/infra/realtime';
+import { simpleRoomIdOfStream } from '@parley/contracts';
+import type { AccessRecheck, AuthenticateInput, AuthenticateResult, ClientSendRefusal, Principal } from '@parley/infra/realtime';
 import type { ApiContext } from '../context.js';
 import { activeSession, claimedAccount, type AccountSession } from './account-session.js';
 import { isRefusal } from './outcome.js';
 import { isBannedFrom, isPosted, openChat, postChatMessage } from './simple-room-chat.js';
-import { chatterIdOf, ensureChatRoom, simpleRoomIdOfChat } from './simple-room-chat-room.js';
+import { chatRoomIdOf, chatterIdOf, ensureChatRoom, simpleRoomIdOfChat } from './simple-room-chat-room.js';
 
 /**
  * `/ws?room=sr-<id>&token=<account access token>` (and `/sse`): who may watch and talk in a
@@ -66,3 +67,24 @@ export async function sendToSimpleRoomChat(principal: Principal, frame: SendFram
   if ('filtered' in result) return { ok: false, code: 'filtered', message: `Message filtered (${result.filtered})` };
   return { ok: false, code: result.refused, message: result.message };
 }
+
+const ACCESS_CHANGING = new Set(['SimpleRoomLeft', 'SimpleRoomDeleted', 'SimpleRoomRemoved']);
+
+/**
+ * A member who leaves a private room, and everyone in a room that is deleted or removed, stops
+ * receiving its chat at once: their open connections are checked again and closed (4403).
+ */
+export const simpleRoomChatRecheck: AccessRecheck = {
+  roomOf(event) {
+    if (!ACCESS_CHANGING.has(event.type)) return undefined;
+    const simpleRoomId = simpleRoomIdOfStream(event.stream);
+    return simpleRoomId === undefined ? undefined : chatRoomIdOf(simpleRoomId);
+  },
+  async stillAdmitted(_roomId, principal) {
+    const seat = seats.get(principal);
+    if (!seat) return true; // not a simple-room chat connection: nothing here concerns it
+    const session = await activeSession(seat.ctx, seat.session);
+    if (isRefusal(session)) return false;
+    return !isRefusal(await openChat(seat.ctx, session, seat.simpleRoomId, 'write'));
+  },
+};

@@ -8,7 +8,10 @@ import { createRoom, repoRoot, startEmbedded, startTestCluster, Viewer, type Roo
  * Durable ingress ceiling and ingress → WebSocket latency, cluster profile vs embedded profile,
  * same load generator (apps/api/src/faults/ingress-load.ts, its own process).
  *
- *   node --import tsx apps/api/src/faults/cluster-bench.ts [--seconds 15] [--connections 128] [--rooms 16] [--profiles cluster,embedded]
+ *   node --import tsx apps/api/src/faults/cluster-bench.ts [--seconds 15] [--connections 128] [--rooms 16] [--profiles cluster,embedded] [--batch 1]
+ *
+ * `--batch N` (N > 1) sends N messages per request to `/ingress/batch` (one durable append each),
+ * in the ceiling and the latency runs; rates count messages.
  *
  * Per profile: (1) closed loop from `connections` keep-alive connections for `seconds`: 202s per
  * second = the durable ingress ceiling (a 202 is sent only after the append is durable); (2) open
@@ -27,6 +30,7 @@ const roomCount = Number(arg('rooms', '16'));
 const profiles = arg('profiles', 'cluster,embedded').split(',');
 /** A second latency run at this fixed rate: the pipeline's own delay, with little queueing. */
 const lowRate = Number(arg('low-rate', '100'));
+const batch = Number(arg('batch', '1'));
 
 interface LoadSummary {
   seconds: number;
@@ -87,7 +91,7 @@ async function measure(profile: string, targets: string[], fanouts: string[], ow
 
   const cpuBefore = cpuByProcess(processes);
   const cpuStarted = performance.now();
-  const ceiling = await load({ mode: 'closed', targets, rooms: roomKeys, connections, seconds, warmupSeconds: 3 });
+  const ceiling = await load({ mode: 'closed', targets, rooms: roomKeys, connections, seconds, warmupSeconds: 3, batch });
   const cpuElapsed = (performance.now() - cpuStarted) / 1000;
   // % of one core over the whole closed-loop run (warm-up included), per process.
   const cpuAtCeiling = Object.fromEntries([...cpuByProcess(processes)].map(([name, s]) => [name, Math.round((100 * (s - (cpuBefore.get(name) ?? 0))) / cpuElapsed)]));
@@ -120,7 +124,7 @@ async function latencyRun(viewers: Viewer[], targets: string[], rooms: object[],
     ? setInterval(() => void scrapeGauge(projectorUrl, 'parley_projection_lag_ms').then((v) => v !== null && lagSamples.push(v)), 250)
     : null;
   const startedAt = Date.now();
-  const open = await load({ mode: 'open', targets, rooms, rate, seconds });
+  const open = await load({ mode: 'open', targets, rooms, rate, seconds, batch: rate >= 10 * batch ? batch : 1 });
   await new Promise((r) => setTimeout(r, 2000));
   if (sampler) clearInterval(sampler);
   const latencies: number[] = [];
@@ -147,7 +151,7 @@ async function latencyRun(viewers: Viewer[], targets: string[], rooms: object[],
 }
 
 const machine = { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadavg: loadavg().map((l) => l.toFixed(2)) };
-console.error(JSON.stringify({ machine, seconds, connections, rooms: roomCount }));
+console.error(JSON.stringify({ machine, seconds, connections, rooms: roomCount, batch }));
 const results = [];
 for (const profile of profiles) {
   if (profile === 'cluster') {
@@ -173,4 +177,4 @@ for (const profile of profiles) {
   }
   console.error(JSON.stringify(results.at(-1)));
 }
-console.log(JSON.stringify({ date: new Date().toISOString(), machine, seconds, connections, rooms: roomCount, loadavgAfter: loadavg().map((l) => l.toFixed(2)), results }, null, 2));
+console.log(JSON.stringify({ date: new Date().toISOString(), machine, seconds, connections, rooms: roomCount, batch, loadavgAfter: loadavg().map((l) => l.toFixed(2)), results }, null, 2));

@@ -6,7 +6,9 @@ import http from 'node:http';
  * the last is answered (the ceiling). `open`: `rate` requests per second on a fixed schedule,
  * whatever the answers (latency at a given rate). Requests go round robin over targets and rooms,
  * each with its own `X-Forwarded-For` (the server runs with PARLEY_TRUST_PROXY=1) and
- * `meta.sentAt` (ms epoch) for the receivers. Prints one JSON summary line.
+ * `meta.sentAt` (ms epoch) for the receivers. With `batch` > 1 each request carries that many
+ * messages to `/ingress/batch`, and `accepted` counts the messages answered `queued`. Prints one
+ * JSON summary line.
  *
  *   node --import tsx apps/api/src/faults/ingress-load.ts '{"mode":"closed","targets":[…],"rooms":[{"room":"…","apiKey":"…"}],"connections":128,"seconds":15}'
  */
@@ -20,6 +22,8 @@ interface Options {
   rate?: number;
   /** Not counted (closed loop): lets connections and caches warm up. */
   warmupSeconds?: number;
+  /** Messages per request: 1 (default) uses `/ingress`; more use `/ingress/batch` (one durable append each). */
+  batch?: number;
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Options;
@@ -31,18 +35,22 @@ let counter = 0;
 let counting = false;
 let accepted = 0;
 let errors = 0;
+const batch = Math.max(1, options.batch ?? 1);
+const queuedIn = (answer: string): number => (JSON.parse(answer) as { results: string[] }).results.filter((r) => r === 'queued').length;
 
 function send(): Promise<void> {
   const i = counter++;
   const target = i % urls.length;
   const { room, apiKey } = options.rooms[i % options.rooms.length]!;
-  const body = JSON.stringify({ type: 'chat', payload: { text: `load ${i}` }, meta: { sentAt: Date.now() } });
+  const sentAt = Date.now();
+  const message = (k: number) => ({ type: 'chat', payload: { text: `load ${i}.${k}` }, meta: { sentAt } });
+  const body = batch === 1 ? JSON.stringify(message(0)) : JSON.stringify({ messages: Array.from({ length: batch }, (_, k) => message(k)) });
   return new Promise((resolve) => {
     const req = http.request(
       {
         host: urls[target]!.hostname,
         port: urls[target]!.port,
-        path: `/rooms/${room}/ingress`,
+        path: batch === 1 ? `/rooms/${room}/ingress` : `/rooms/${room}/ingress/batch`,
         method: 'POST',
         agent: agents[target],
         headers: {
@@ -53,11 +61,13 @@ function send(): Promise<void> {
         },
       },
       (res) => {
-        res.resume();
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
         res.on('end', () => {
           if (counting) {
             statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
-            if (res.statusCode === 202) accepted++;
+            if (res.statusCode === 202) accepted += batch === 1 ? 1 : queuedIn(text);
           }
           resolve();
         });
@@ -89,12 +99,13 @@ if (options.mode === 'closed') {
   report(elapsed);
 } else {
   const rate = options.rate ?? 100;
-  const total = Math.round(rate * options.seconds);
+  // `rate` counts messages: with batches, one request carries `batch` of them.
+  const total = Math.round((rate * options.seconds) / batch);
   const inFlight = new Set<Promise<void>>();
   counting = true;
   const started = performance.now();
   for (let n = 0; n < total; n++) {
-    const wait = started + (n * 1000) / rate - performance.now();
+    const wait = started + (n * 1000 * batch) / rate - performance.now();
     if (wait > 1) await sleep(wait);
     const p = send().finally(() => inFlight.delete(p));
     inFlight.add(p);

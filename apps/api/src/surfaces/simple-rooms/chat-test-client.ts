@@ -16,6 +16,8 @@ export interface ChatSocket {
   waitFor(check: (frames: Frame[]) => boolean, what: string, ms?: number): Promise<void>;
   send(frame: unknown): void;
   close(): Promise<void>;
+  /** Resolves with the close code once the server (or we) closed the socket. */
+  closedWith(): Promise<number>;
 }
 
 export const chatSocketUrl = (baseUrl: string, query: Record<string, string>): string => `${baseUrl.replace(/^http/, 'ws')}/ws?${new URLSearchParams(query)}`;
@@ -33,7 +35,8 @@ export function openChatSocket(url: string): Promise<ChatSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     const frames: Frame[] = [];
-    const closed = new Promise<void>((r) => ws.on('close', () => r()));
+    const closedCode = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+    const closed = closedCode.then(() => undefined);
     ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as Frame));
     const socket: ChatSocket = {
       frames,
@@ -44,6 +47,7 @@ export function openChatSocket(url: string): Promise<ChatSocket> {
         ws.close();
         await closed;
       },
+      closedWith: () => closedCode,
     };
     ws.once('open', () => until(() => frames.some((f) => f.t === 'hello'), 'hello').then(() => resolve(socket), reject));
     ws.once('unexpected-response', (_req, res) => {
