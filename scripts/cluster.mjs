@@ -64,6 +64,11 @@ function start(p) {
   };
   // Fan-out nodes are not ClickHouse projectors: only api nodes (admin analytics) and the projector get it.
   if (p.role === 'fanout' || p.role === 'relay') delete env.CLICKHOUSE_URL;
+  // Api nodes read the admin analytics; the projector app alone writes them.
+  if (p.role === 'api') {
+    env.PARLEY_CLICKHOUSE_ROLE = 'query';
+    env.PARLEY_FANOUT_URLS = processes.filter((q) => q.role === 'fanout').map((q) => `http://${host}:${q.port}`).join(',');
+  }
   // Own process group: Ctrl-C reaches only this script, which stops the children one signal each.
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry[p.role])], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);

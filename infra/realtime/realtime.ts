@@ -35,6 +35,8 @@ export interface RealtimeOptions {
 export interface Realtime {
   /** Viewers of the room connected to this node (WebSocket and SSE). */
   online(roomId: string): number;
+  /** Viewers per room connected to this node, rooms without viewers left out. */
+  onlineByRoom(): Record<string, number>;
   readonly metrics: Readonly<RealtimeMetrics>;
   readonly limits: Readonly<RealtimeLimits>;
   /** Stops timers and the bus subscription and closes every connection (1001). */
@@ -159,6 +161,11 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
 
   return {
     online: (roomId) => rooms.get(roomId)?.online ?? 0,
+    onlineByRoom() {
+      const counts: Record<string, number> = {};
+      for (const room of rooms.all()) if (room.online > 0) counts[room.id] = room.online;
+      return counts;
+    },
     metrics,
     limits,
     async close() {

@@ -80,6 +80,8 @@ describe('cluster profile: 2 api nodes, 2 fan-out nodes, relay, PostgreSQL, Kafk
     const list = await viewers(room, [0, 1, 0, 1]);
     await warmUp(room, list);
 
+    // `online` on an api node counts the viewers of both fan-out nodes.
+    await until(async () => ((await call(api(1), 'GET', `/rooms/${room.room}/public`, null)).body as { online: boolean }).online === true, 'online on api node 2', 10_000);
     const load = runIngressLoop({ targets: [api(1)], room: room.room, apiKey: room.apiKey, count: 400, rate: 400, prefix: 'order' });
     const { acked, failed } = await load.done;
     expect(failed).toBe(0);
@@ -110,6 +112,23 @@ describe('cluster profile: 2 api nodes, 2 fan-out nodes, relay, PostgreSQL, Kafk
       expect((log.body as { entries: unknown[] }).entries.length).toBeGreaterThan(0);
     }
     expect(logs[1]!.body).toEqual(logs[0]!.body);
+
+    // Admin search on an api node reads what the projector app wrote to ClickHouse (api nodes only query it).
+    const searched = async () => {
+      const texts: string[] = [];
+      let cursor: number | null = null;
+      do {
+        const page = await call(api(1), 'GET', `/admin/search?room=${room.room}&limit=200${cursor === null ? '' : `&cursor=${cursor}`}`, admin);
+        expect(page.status).toBe(200);
+        const body = page.body as { messages: Array<{ text: string }>; next_cursor: number | null };
+        texts.push(...body.messages.map((m) => m.text));
+        cursor = body.next_cursor;
+      } while (cursor !== null);
+      return texts;
+    };
+    let texts: string[] = [];
+    await until(async () => (texts = await searched()).filter((t) => t.startsWith('order')).length === 400, 'the 400 messages in the admin search of api node 2', 60_000);
+    expect(texts.filter((t) => t.startsWith('order')).sort()).toEqual([...order].sort());
     for (const v of list) v.close();
   }, 120_000);
 

@@ -27,7 +27,14 @@ export const configSchema = z.object({
   EVENTSTORE_URL: z.string().optional(),
   KAFKA_BROKERS: list('127.0.0.1:59092'),
   CLICKHOUSE_URL: z.string().optional(),
+  /**
+   * With CLICKHOUSE_URL: `project` (default) also writes the ClickHouse projections from the bus
+   * (embedded profile); `query` only reads them (cluster api nodes: the projector app writes).
+   */
+  PARLEY_CLICKHOUSE_ROLE: z.enum(['project', 'query']).default('project'),
   PARLEY_NODE_ID: z.string().default(`node-${process.pid}`),
+  /** Cluster api nodes: the fan-out nodes' base URLs, asked for viewer counts (`online`). */
+  PARLEY_FANOUT_URLS: list(''),
   /** Requests per minute per caller (token subject, else IP) on the stream-rooms REST surface. */
   PARLEY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Requests per minute per IP on unauthenticated reads (`GET /rooms/:room/public`). */

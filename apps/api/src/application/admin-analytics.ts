@@ -58,26 +58,30 @@ export function clickhouseTarget(clickhouseUrl: string): { url: string; database
  * `clickhouseFeed`). Partitioned bus (Kafka): each batch is written before the handler returns,
  * so the group's offsets only move past written events.
  */
-export async function startAdminAnalytics(ctx: ApiContext, clickhouseUrl: string): Promise<AdminAnalytics> {
+export async function startAdminAnalytics(ctx: ApiContext, clickhouseUrl: string, role: 'project' | 'query' = 'project'): Promise<AdminAnalytics> {
   const { url, database } = clickhouseTarget(clickhouseUrl);
   const client = createClient({ url, request_timeout: 30_000 });
   const projector = clickhouseProjector({ client, database });
   const readAll = (after: number, limit: number) => ctx.store.readAll(after, limit);
+  const projecting = role === 'project';
   try {
     await projector.migrate();
-    await projector.catchUp(readAll);
+    if (projecting) await projector.catchUp(readAll);
   } catch (error) {
     await client.close();
     throw error;
   }
+  // Query-only (cluster api nodes): the tables are read here and written by the projector app.
   const feed =
-    ctx.bus.kind === 'inproc'
+    projecting && ctx.bus.kind === 'inproc'
       ? clickhouseFeed({ projector, readAll, onError: (err) => ctx.logger.warn({ err }, 'ClickHouse write failed; catching up from the store') })
       : null;
-  const subscription = await ctx.bus.subscribe({ group: 'clickhouse-projector' }, async (batch) => {
-    if (feed) feed.handle(batch);
-    else await projector.applyBatch(batch);
-  });
+  const subscription = projecting
+    ? await ctx.bus.subscribe({ group: 'clickhouse-projector' }, async (batch) => {
+        if (feed) feed.handle(batch);
+        else await projector.applyBatch(batch);
+      })
+    : null;
   const analytics: AdminAnalytics = {
     client,
     database,
@@ -86,9 +90,9 @@ export async function startAdminAnalytics(ctx: ApiContext, clickhouseUrl: string
     recordViewerSamples: viewerSampleRecorder(client, database),
     async stop() {
       attached.delete(ctx);
-      await subscription.close();
+      await subscription?.close();
       if (feed) await feed.stop();
-      else await projector.flushPosition().catch((err: unknown) => ctx.logger.warn({ err }, 'could not record the ClickHouse position'));
+      else if (projecting) await projector.flushPosition().catch((err: unknown) => ctx.logger.warn({ err }, 'could not record the ClickHouse position'));
       projector.close();
       await client.close();
     },

@@ -181,11 +181,15 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const make = async (name: string, role: Role, extra: Record<string, string> = {}) =>
     new ClusterProcess(name, role, await freePort(), join(dir, name), { ...env, ...extra });
 
-  const relay = await make('relay', 'relay');
-  const apis = await Promise.all(Array.from({ length: options.apis ?? 2 }, (_, i) => make(`api-${i + 1}`, 'api')));
-  const fanouts = await Promise.all(Array.from({ length: options.fanouts ?? 2 }, (_, i) => make(`fanout-${i + 1}`, 'fanout')));
   const clickhouse = options.projector ? { url: options.clickhouseUrl ?? 'http://127.0.0.1:58123', database: `cluster_e2e_${id}` } : null;
-  const projector = clickhouse ? await make('projector', 'projector', { CLICKHOUSE_URL: `${clickhouse.url}/${clickhouse.database}` }) : null;
+  const clickhouseEnv: Record<string, string> = clickhouse ? { CLICKHOUSE_URL: `${clickhouse.url}/${clickhouse.database}` } : {};
+  const relay = await make('relay', 'relay');
+  // Api nodes read the admin analytics (query only); the projector app alone writes them.
+  const fanouts = await Promise.all(Array.from({ length: options.fanouts ?? 2 }, (_, i) => make(`fanout-${i + 1}`, 'fanout')));
+  // Api nodes count the fan-out nodes' viewers for `online`.
+  const apiEnv: Record<string, string> = { ...(clickhouse ? { ...clickhouseEnv, PARLEY_CLICKHOUSE_ROLE: 'query' } : {}), PARLEY_FANOUT_URLS: fanouts.map((f) => f.url).join(',') };
+  const apis = await Promise.all(Array.from({ length: options.apis ?? 2 }, (_, i) => make(`api-${i + 1}`, 'api', apiEnv)));
+  const projector = clickhouse ? await make('projector', 'projector', clickhouseEnv) : null;
   const all = () => [relay, ...apis, ...fanouts, ...(projector ? [projector] : [])];
 
   const tokens = new TokenService(secret);

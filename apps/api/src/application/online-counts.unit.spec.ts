@@ -1,0 +1,50 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pollOnlineCounts, type OnlineCounts } from './online-counts.js';
+
+/** A stand-in fan-out node: answers `GET /internal/online` with whatever `rooms` holds now. */
+async function fanoutNode(rooms: Record<string, number>) {
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/internal/online') return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ rooms }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, rooms, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const until = async (check: () => boolean, what: string) => {
+  const end = Date.now() + 3000;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+let counts: OnlineCounts | undefined;
+afterEach(() => counts?.stop());
+
+describe('pollOnlineCounts', () => {
+  it('adds up the viewers every fan-out node reports, and follows changes', async () => {
+    const a = await fanoutNode({ r1: 3, r2: 1 });
+    const b = await fanoutNode({ r1: 2 });
+    counts = pollOnlineCounts([a.url, b.url], { intervalMs: 50 });
+    await until(() => counts!.online('r1') === 5, 'r1 = 5');
+    expect(counts.online('r2')).toBe(1);
+    expect(counts.online('nobody')).toBe(0);
+    delete b.rooms.r1;
+    b.rooms.r3 = 7;
+    await until(() => counts!.online('r1') === 3 && counts!.online('r3') === 7, 'the new counts');
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('forgets a node that stops answering once its answer is stale', async () => {
+    const a = await fanoutNode({ r1: 4 });
+    const b = await fanoutNode({ r1: 1 });
+    counts = pollOnlineCounts([a.url, b.url], { intervalMs: 50, staleMs: 300 });
+    await until(() => counts!.online('r1') === 5, 'both nodes counted');
+    await b.close();
+    await until(() => counts!.online('r1') === 4, 'the silent node dropped');
+    await a.close();
+  });
+});
