@@ -62,8 +62,9 @@ function start(p) {
     PARLEY_NODE_ID: p.name,
     PARLEY_JWT_SECRET: secret,
   };
-  // Fan-out nodes are not ClickHouse projectors: only api nodes (admin analytics) and the projector get it.
-  if (p.role === 'fanout' || p.role === 'relay') delete env.CLICKHOUSE_URL;
+  if (p.role === 'relay') delete env.CLICKHOUSE_URL;
+  // Fan-out nodes only record their viewer counts there (admin viewer stats).
+  if (p.role === 'fanout') env.PARLEY_CLICKHOUSE_ROLE = 'query';
   // Api nodes read the admin analytics; the projector app alone writes them.
   if (p.role === 'api') {
     env.PARLEY_CLICKHOUSE_ROLE = 'query';

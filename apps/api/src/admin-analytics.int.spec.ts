@@ -2,6 +2,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { testClickhouse, type TestClickhouse } from '@parley/projections/clickhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { adminAnalyticsOf } from './application/admin-analytics.js';
 import type { AppRouter } from './trpc/index.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
@@ -30,6 +31,14 @@ const send = async (method: string, path: string, body: unknown, token: string) 
   return { status: res.status, text: await res.text() };
 };
 
+/** A guest viewer on `/ws`, open once its `hello` arrived. */
+const openGuest = (roomId: string) =>
+  new Promise<WebSocket>((resolve, reject) => {
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?room=${roomId}&guest=1`);
+    ws.on('message', (data) => JSON.parse(String(data)).t === 'hello' && resolve(ws));
+    ws.once('error', reject);
+  });
+
 const trpc = (token?: string) =>
   createTRPCClient<AppRouter>({ links: [httpLink({ url: `${server.url}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })] });
 
@@ -53,7 +62,7 @@ const posts = [
 
 beforeAll(async () => {
   ch = await testClickhouse('parley_admin');
-  server = await startTestServer({ CLICKHOUSE_URL: `${ch.url}/${ch.database}` });
+  server = await startTestServer({ CLICKHOUSE_URL: `${ch.url}/${ch.database}`, PARLEY_VIEWER_SAMPLE_MS: '100', PARLEY_NODE_ID: 'embedded-test' });
   adminToken = await server.identity('discord:admin');
   ownerToken = await server.identity('discord:owner');
   const created = await send('POST', '/rooms', { name: 'Analytics room', allowed_providers: ['discord', 'twitch', 'guest'] }, ownerToken);
@@ -163,6 +172,17 @@ describe('admin analytics over HTTP (ClickHouse)', () => {
     const viewers = (await call(`/admin/stats/viewers?room=${room}`, adminToken)).body;
     expect(viewers).toMatchObject({ total: 10, rooms: [{ room, viewers: 10, nodes: 2 }] });
     expect((await call('/admin/stats/viewers', adminToken)).body.total).toBe(11);
+  });
+
+  it('counts live viewers: the node samples its connections into ClickHouse, and a room that empties drops to 0', async () => {
+    const created = await send('POST', '/rooms', { name: 'Watched room', allowed_providers: ['guest'] }, ownerToken);
+    const watched = JSON.parse(created.text).room as string;
+    const sockets = await Promise.all([1, 2, 3].map(() => openGuest(watched)));
+    const counted = await eventually(() => call(`/admin/stats/viewers?room=${watched}`, adminToken), (r) => r.body.total === 3);
+    expect(counted.body).toMatchObject({ total: 3, rooms: [{ room: watched, viewers: 3, nodes: 1 }] });
+    await Promise.all(sockets.map((ws) => new Promise<void>((r) => (ws.once('close', () => r()), ws.close()))));
+    const emptied = await eventually(() => call(`/admin/stats/viewers?room=${watched}`, adminToken), (r) => r.body.total === 0);
+    expect(emptied.body).toMatchObject({ total: 0, rooms: [] });
   });
 
   it('serves the audit log from ClickHouse exactly as the SQLite one answers', async () => {

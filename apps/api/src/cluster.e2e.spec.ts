@@ -82,6 +82,12 @@ describe('cluster profile: 2 api nodes, 2 fan-out nodes, relay, PostgreSQL, Kafk
 
     // `online` on an api node counts the viewers of both fan-out nodes.
     await until(async () => ((await call(api(1), 'GET', `/rooms/${room.room}/public`, null)).body as { online: boolean }).online === true, 'online on api node 2', 10_000);
+    // Admin viewer stats: each fan-out node samples its viewers into ClickHouse; an api node sums them.
+    const admin = await cluster.identity('discord:admin');
+    await until(async () => {
+      const stats = (await call(api(0), 'GET', `/admin/stats/viewers?room=${room.room}`, admin)).body as { total: number; rooms: Array<{ nodes: number }> };
+      return stats.total === 4 && stats.rooms[0]?.nodes === 2;
+    }, '4 viewers over 2 nodes in the admin viewer stats', 20_000);
     const load = runIngressLoop({ targets: [api(1)], room: room.room, apiKey: room.apiKey, count: 400, rate: 400, prefix: 'order' });
     const { acked, failed } = await load.done;
     expect(failed).toBe(0);
@@ -105,7 +111,6 @@ describe('cluster profile: 2 api nodes, 2 fan-out nodes, relay, PostgreSQL, Kafk
     }
 
     // The audit log (admins) has the room's creation on both nodes.
-    const admin = await cluster.identity('discord:admin');
     const logs = await Promise.all([0, 1].map((node) => call(api(node), 'GET', `/admin/audit-log?room=${room.room}`, admin)));
     for (const log of logs) {
       expect(log.status).toBe(200);

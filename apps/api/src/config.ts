@@ -32,6 +32,8 @@ export const configSchema = z.object({
    * (embedded profile); `query` only reads them (cluster api nodes: the projector app writes).
    */
   PARLEY_CLICKHOUSE_ROLE: z.enum(['project', 'query']).default('project'),
+  /** With CLICKHOUSE_URL, a node serving realtime records its viewers per room this often (admin viewer stats). */
+  PARLEY_VIEWER_SAMPLE_MS: z.coerce.number().int().min(50).default(10_000),
   PARLEY_NODE_ID: z.string().default(`node-${process.pid}`),
   /** Cluster api nodes: the fan-out nodes' base URLs, asked for viewer counts (`online`). */
   PARLEY_FANOUT_URLS: list(''),

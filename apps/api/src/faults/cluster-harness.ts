@@ -185,7 +185,9 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const clickhouseEnv: Record<string, string> = clickhouse ? { CLICKHOUSE_URL: `${clickhouse.url}/${clickhouse.database}` } : {};
   const relay = await make('relay', 'relay');
   // Api nodes read the admin analytics (query only); the projector app alone writes them.
-  const fanouts = await Promise.all(Array.from({ length: options.fanouts ?? 2 }, (_, i) => make(`fanout-${i + 1}`, 'fanout')));
+  // Fan-out nodes record their viewer counts in ClickHouse (admin viewer stats); they project nothing.
+  const fanoutEnv: Record<string, string> = clickhouse ? { ...clickhouseEnv, PARLEY_CLICKHOUSE_ROLE: 'query', PARLEY_VIEWER_SAMPLE_MS: '500' } : {};
+  const fanouts = await Promise.all(Array.from({ length: options.fanouts ?? 2 }, (_, i) => make(`fanout-${i + 1}`, 'fanout', fanoutEnv)));
   // Api nodes count the fan-out nodes' viewers for `online`.
   const apiEnv: Record<string, string> = { ...(clickhouse ? { ...clickhouseEnv, PARLEY_CLICKHOUSE_ROLE: 'query' } : {}), PARLEY_FANOUT_URLS: fanouts.map((f) => f.url).join(',') };
   const apis = await Promise.all(Array.from({ length: options.apis ?? 2 }, (_, i) => make(`api-${i + 1}`, 'api', apiEnv)));
