@@ -133,7 +133,7 @@ describe('cluster profile: 2 api nodes, 2 fan-out nodes, relay, PostgreSQL, Kafk
     };
     let texts: string[] = [];
     await until(async () => (texts = await searched()).filter((t) => t.startsWith('order')).length === 400, 'the 400 messages in the admin search of api node 2', 60_000);
-    expect(texts.filter((t) => t.startsWith('order')).sort()).toEqual([...order].sort());
+    expect(texts.filter((t) => t.startsWith('order')).sort()).toEqual(order.filter((t) => t.startsWith('order')).sort());
     for (const v of list) v.close();
   }, 120_000);
 
