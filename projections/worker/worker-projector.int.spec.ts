@@ -11,7 +11,7 @@ import { dumpTables, streamRoomScenario } from '../testing/index.js';
 import { timelineTables } from '../timeline/index.js';
 import { projections as embeddedProjections } from './embedded-projections.js';
 import { embeddedProjectionsModule, inlineProjector, openSqliteReadModels, workerProjector, type ReadModelProjector, type WorkerProjectorOptions } from './index.js';
-import { faultyProjectionsModule } from './testing/faulty-projections.js';
+import { faultyProjectionsModule } from './testing/index.js';
 
 const allTables = [...roomDirectoryTables, ...auditLogTables, ...timelineTables, ...simpleRoomsTables];
 

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TokenService } from '@parley/infra/auth';
@@ -8,9 +7,11 @@ import { sqliteEventStore, type EventStore } from '@parley/infra/event-store';
 import { createHttpServer, type HttpServer } from '@parley/infra/http';
 import { createLogger, MetricsRegistry, type Logger } from '@parley/infra/observability';
 import { startRelay, type Relay } from '@parley/infra/relay';
-import { auditLogProjection, roomDirectoryProjection, sqliteProjector, timelineProjection, type SqliteProjector } from '@parley/projections';
-import { simpleRoomsProjection } from '@parley/projections/simple-rooms';
+import { embeddedProjectionsModule, openSqliteReadModels } from '@parley/projections/worker';
 import { DirectoryCache } from './application/directory-cache.js';
+import { pollOnlineCounts } from './application/online-counts.js';
+import { startViewerSampler } from './application/viewer-sampler.js';
+import { simpleRoomChatRecheck } from './application/simple-room-chat-realtime.js';
 import { RoomService } from './application/room-service.js';
 import type { Config } from './config.js';
 import type { ApiContext } from './context.js';
@@ -64,6 +65,13 @@ export interface ParleyOverrides {
   serveRealtime?: boolean;
   /** Mount the REST surfaces, tRPC, OpenAPI and docs. Default true; a fan-out node serves only realtime and ops. */
   serveApi?: boolean;
+  /**
+   * Where the SQLite read-model projector applies batches: a worker thread (default; the main
+   * thread only forwards batches and reads) or the main thread (`inline`, as before).
+   */
+  readModelsThread?: 'worker' | 'inline';
+  /** URL of the ProjectionModule the read models are built from. Default: the embedded profile's. Tests inject faults with it. */
+  readModelsProjections?: string;
 }
 
 /** The embedded profile: store, relay, bus, projector and every surface in one process. */
@@ -78,14 +86,26 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   const bus = overrides.bus ?? inprocBus();
   const checkpoints = sqliteCheckpoints(join(config.PARLEY_DATA_DIR, 'checkpoints.db'));
 
-  const readDb = new Database(join(config.PARLEY_DATA_DIR, 'read-models.db'));
-  readDb.pragma('journal_mode = WAL');
-  readDb.pragma('synchronous = NORMAL');
-  const projector: SqliteProjector = sqliteProjector({ db: readDb, projections: [roomDirectoryProjection, auditLogProjection, timelineProjection(), simpleRoomsProjection] });
-  // A node without the API (a cluster fan-out node) reads nothing from the read models: they stay empty.
+  // A node without the API (a cluster fan-out node) reads nothing from the read models: they stay
+  // empty, and its projector runs inline since it is never fed.
   const serveApi = overrides.serveApi !== false;
-  if (serveApi) await projector.catchUp((after, limit) => store.readAll(after, limit));
-  const directory = new DirectoryCache(readDb);
+  let directory: DirectoryCache | undefined;
+  const readModels = await openSqliteReadModels({
+    file: join(config.PARLEY_DATA_DIR, 'read-models.db'),
+    projectionsModule: overrides.readModelsProjections ?? embeddedProjectionsModule,
+    thread: serveApi ? (overrides.readModelsThread ?? 'worker') : 'inline',
+    // Runs before the waiters of the commit's position are settled, so no read after them sees an old cached row.
+    onApplied: (streams) => directory?.invalidate(streams.map((stream) => ({ stream }))),
+    onFailure: (error) => logger.fatal({ err: error }, 'read-model projector stopped'),
+  });
+  const { db: readDb, projector } = readModels;
+  if (serveApi) {
+    await projector.catchUp((after, limit) => store.readAll(after, limit)).catch(async (error: unknown) => {
+      await readModels.close();
+      throw error;
+    });
+  }
+  directory = new DirectoryCache(readDb);
 
   const rooms = new RoomService(store);
   const ctx: ApiContext = {
@@ -106,23 +126,17 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   const feedFromStore = overrides.projectorFeed === 'store';
   const projectorSub = feedFromStore
     ? null
-    : await bus.subscribe({ group: 'projector' }, (batch) => {
-        projector.applyBatch(batch);
-        directory.invalidate(batch);
-      });
+    : await bus.subscribe({ group: 'projector' }, (batch) => projector.applyBatch(batch));
   const roomsSub = feedFromStore ? null : await bus.subscribe({ group: `api-${config.PARLEY_NODE_ID}` }, (batch) => rooms.observe(batch));
   const storeFeed = feedFromStore
     ? store.subscribeToAll(serveApi ? projector.position() : await store.headPosition(), (batch) => {
-        if (serveApi) {
-          projector.applyBatch(batch);
-          directory.invalidate(batch);
-        }
         rooms.observe(batch);
+        if (serveApi) return projector.applyBatch(batch);
       })
     : null;
   storeFeed?.done.catch((error) => logger.fatal({ err: error }, 'read-model feed stopped'));
   // ClickHouse read models and admin analytics, only when configured (group `clickhouse-projector`).
-  const analytics = config.CLICKHOUSE_URL ? await startAdminAnalytics(ctx, config.CLICKHOUSE_URL) : null;
+  const analytics = config.CLICKHOUSE_URL ? await startAdminAnalytics(ctx, config.CLICKHOUSE_URL, config.PARLEY_CLICKHOUSE_ROLE) : null;
 
   const http = createHttpServer({ logger, metrics });
   const ingress = createIngress(ctx);
@@ -133,10 +147,27 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     nodeId: config.PARLEY_NODE_ID,
     authenticate: realtimeAuthenticate(ctx),
     onClientSend: realtimeOnClientSend(ingress),
+    recheck: simpleRoomChatRecheck,
     onError: (err, where) => logger.error({ err, where }, 'realtime error'),
   });
+  // Cluster api nodes count the viewers of the fan-out nodes; a node with realtime counts its own.
+  const fanoutCounts = !realtime && config.PARLEY_FANOUT_URLS.length > 0 ? pollOnlineCounts(config.PARLEY_FANOUT_URLS) : null;
+  if (fanoutCounts) ctx.online = (roomId) => fanoutCounts.online(roomId);
   if (realtime) {
     ctx.online = (roomId) => realtime.online(roomId);
+    http.route('get', '/internal/online', () => ({ status: 200, body: { rooms: realtime.onlineByRoom() } }), { name: 'internal-online' });
+  }
+  const viewerSampler =
+    realtime && analytics
+      ? startViewerSampler({
+          node: config.PARLEY_NODE_ID,
+          onlineByRoom: () => realtime.onlineByRoom(),
+          record: analytics.recordViewerSamples,
+          intervalMs: config.PARLEY_VIEWER_SAMPLE_MS,
+          onError: (err) => logger.warn({ err }, 'could not record viewer samples'),
+        })
+      : null;
+  if (realtime) {
     exportRealtimeMetrics(metrics, realtime);
   }
 
@@ -166,6 +197,8 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
 
   mountOps(http, metrics, {
     async notReady() {
+      const failure = projector.failure();
+      if (serveApi && failure) return `read-model projector stopped: ${failure.message}`;
       const h = await store.headPosition();
       if (serveApi && h - projector.position() > 10_000) return `read models are ${h - projector.position()} events behind`;
       return null;
@@ -188,6 +221,8 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     openapi,
     async stop() {
       clearInterval(headTimer);
+      fanoutCounts?.stop();
+      viewerSampler?.stop();
       await realtime?.close();
       http.close();
       await relay?.stop();
@@ -196,11 +231,10 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
       storeFeed?.close();
       await storeFeed?.done.catch(() => undefined);
       await analytics?.stop();
-      projector.close();
+      await readModels.close();
       await bus.close();
       await store.close();
       checkpoints.close();
-      readDb.close();
     },
   };
 }

@@ -1,0 +1,2 @@
+/** Test helpers of the worker projector. Sub-path: `@parley/projections/worker/testing`. */
+export { faultyProjectionsModule } from './faulty-projections.js';
