@@ -2,7 +2,7 @@ import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRouter } from '@parley/app-api/trpc';
 import { inprocBus, type Bus } from '@parley/infra/bus';
-import { startTestServer, type TestServer } from './testing/test-server.js';
+import { e2eProfile, startTestServer, type TestServer } from './testing/test-server.js';
 import { jsonCall, type JsonReply as Reply } from './testing/json-call.js';
 
 /*
@@ -201,6 +201,7 @@ describe('history: read-your-writes with a lagging projector', () => {
    * The embedded bus projects within the append, so a read right after a 202 would see the write
    * even without waiting. Here the projector's group hears every batch 100 ms late (as a projector
    * in another process would): only the bounded wait for the store head makes the read fresh.
+   * On the cluster engines the read models follow the store's log, so that feed is the one delayed.
    */
   const laggingProjector = (lagMs: number): Bus => {
     const inner = inprocBus();
@@ -214,7 +215,7 @@ describe('history: read-your-writes with a lagging projector', () => {
   };
 
   it('a read right after the 202 waits for the projector and sees the write', async () => {
-    const lagging = await startTestServer({}, { bus: laggingProjector(100) });
+    const lagging = await startTestServer({}, e2eProfile === 'cluster' ? { storeFeedLagMs: 100 } : { bus: laggingProjector(100) });
     try {
       const identity = await lagging.identity('discord:lag-owner');
       const created = await fetch(`${lagging.url}/rooms`, { method: 'POST', headers: { authorization: `Bearer ${identity}` }, body: JSON.stringify({ name: 'Lagging' }) });
