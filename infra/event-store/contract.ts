@@ -91,6 +91,9 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       expect((await store.readStream(s, { fromRevision: 2 })).map((e) => e.revision)).toEqual([2, 3, 4]);
       expect((await store.readStream(s, { fromRevision: 1, limit: 2 })).map((e) => e.revision)).toEqual([1, 2]);
       expect((await store.readStream(s, { types: ['A'] })).map((e) => e.revision)).toEqual([0, 2, 4]);
+      // The limit counts events of the wanted types, from the given revision.
+      expect((await store.readStream(s, { types: ['A', 'C'], fromRevision: 1, limit: 2 })).map((e) => e.revision)).toEqual([2, 3]);
+      expect(await store.readStream(s, { types: ['Z'] })).toEqual([]);
     });
 
     it('orders all streams by one global position', async () => {

@@ -74,6 +74,12 @@ export function rssOf(pid) {
   return kib * 1024;
 }
 
+/** Anonymous resident memory of `pid` in bytes (RssAnon: VmRSS without mapped files such as the node binary). */
+export function rssAnonOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(status.match(/^RssAnon:\s+(\d+)\s+kB/m)?.[1] ?? NaN) * 1024;
+}
+
 /** CPU seconds (user + system) used so far by `pid`. */
 export function cpuSecondsOf(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -91,6 +97,10 @@ export async function startTarget(name, { port = DEFAULT_PORTS[name], startTimeo
   // The cluster profile: services, relay, one api node and `processes` fan-out nodes (see parley-cluster.mjs).
   if (name === 'parley-cluster') return startParleyCluster({ fanouts: processes, startTimeoutMs });
   if (processes > 1 && name !== 'bare') throw new Error(`${name}: only the bare uWS peer and the Parley cluster run as several processes`);
+  // uSockets listens with SO_REUSEPORT: a second server on a taken port would silently share its
+  // connections with whatever holds it (a leftover run), and the figures would mix both.
+  const holders = pidsListeningOn(port);
+  if (holders.length > 0) throw new Error(`port ${port} is already in use (pid ${holders.join(', ')}): stop that process or pass another port`);
   const extra = [];
   const httpUrl = `http://127.0.0.1:${port}`;
   const wsUrl = `ws://127.0.0.1:${port}`;

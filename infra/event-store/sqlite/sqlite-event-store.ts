@@ -75,6 +75,11 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
 
   const q = {
     readStream: db.prepare<[string, number, number], EventRow>('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?'),
+    // The type filter runs in SQL: a room's state events are a handful among thousands of chat
+    // messages, which would otherwise all be read and decoded to be thrown away.
+    readStreamOfTypes: db.prepare<[string, number, string, number], EventRow>(
+      'SELECT * FROM events WHERE stream = ? AND revision >= ? AND type IN (SELECT value FROM json_each(?)) ORDER BY revision LIMIT ?',
+    ),
     readAll: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
     head: db.prepare<[], { head: number | null }>('SELECT MAX(position) AS head FROM events'),
   };
@@ -211,14 +216,10 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
       });
     },
     async readStream(stream, opts: ReadStreamOptions = {}) {
-      const rows = q.readStream.all(stream, opts.fromRevision ?? 0, opts.types ? -1 : (opts.limit ?? -1));
-      let events = rows.map(toStored);
-      if (opts.types) {
-        const wanted = new Set(opts.types);
-        events = events.filter((e) => wanted.has(e.type));
-        if (opts.limit !== undefined) events = events.slice(0, opts.limit);
-      }
-      return events;
+      const from = opts.fromRevision ?? 0;
+      const limit = opts.limit ?? -1;
+      const rows = opts.types ? q.readStreamOfTypes.all(stream, from, JSON.stringify(opts.types), limit) : q.readStream.all(stream, from, limit);
+      return rows.map(toStored);
     },
     async readAll(after, limit) {
       const from = after + 1 - tailStart;
