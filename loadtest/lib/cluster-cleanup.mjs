@@ -40,12 +40,20 @@ async function deleteTopic() {
   try {
     const topics = await admin.listTopics();
     if (topics.includes(topic)) await admin.deleteTopics({ topics: [topic], timeout: 10_000 });
-    // The nodes' consumer groups (their node ids carry the run id). Best effort: a group whose
-    // killed member has not timed out yet is not empty and cannot be deleted; Kafka expires it later.
+    // The nodes' consumer groups (their node ids carry the run id). A group whose killed member
+    // has not timed out yet (session timeout 10 s) is not empty and cannot be deleted: try again.
     const runId = topic.slice('parley.bench.'.length);
-    const { groups } = await admin.listGroups();
-    const ours = groups.map((g) => g.groupId).filter((g) => g.includes(`bench-${runId}-`));
-    if (ours.length > 0) await admin.deleteGroups(ours).catch(() => undefined);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const { groups } = await admin.listGroups();
+      const ours = groups.map((g) => g.groupId).filter((g) => g.includes(`bench-${runId}-`));
+      if (ours.length === 0) break;
+      const deleted = await admin.deleteGroups(ours).then(
+        () => true,
+        () => false,
+      );
+      if (deleted) break;
+      await new Promise((r) => setTimeout(r, 5000));
+    }
   } finally {
     await admin.disconnect();
   }

@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { collectGarbage, heapUsage } from './inspector-gc.mjs';
 import { atKill, freePort, httpOk, spawnGroup, stopGroup, waitFor } from './processes.mjs';
 
 const LIB = path.dirname(fileURLToPath(import.meta.url));
@@ -87,13 +88,16 @@ export async function startParleyCluster({ fanouts = 3, startTimeoutMs = 600_000
   const processes = [];
   const startProcess = async (name, role) => {
     const port = await freePort();
+    // Fan-out nodes get a loopback inspector: the harness runs a full GC through it before each memory reading.
+    const inspectPort = role === 'fanout' ? await freePort() : null;
     const dataDir = path.join(dir, name);
     mkdirSync(dataDir, { recursive: true });
-    const proc = spawnGroup(process.execPath, ['--import', 'tsx', path.join(REPO, ENTRIES[role])], {
+    const inspect = inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
+    const proc = spawnGroup(process.execPath, [...inspect, '--import', 'tsx', path.join(REPO, ENTRIES[role])], {
       cwd: REPO,
       env: { ...env, PORT: String(port), PARLEY_DATA_DIR: dataDir, PARLEY_NODE_ID: `bench-${id}-${name}` },
     });
-    const entry = { name, role, port, url: `http://127.0.0.1:${port}`, ...proc };
+    const entry = { name, role, port, inspectPort, url: `http://127.0.0.1:${port}`, ...proc };
     processes.push(entry);
     const exited = new Promise((resolve) => proc.child.once('exit', resolve));
     let up = false;
@@ -163,6 +167,36 @@ export async function startParleyCluster({ fanouts = 3, startTimeoutMs = 600_000
       encoding: 'utf8',
     }).trim();
 
+  /** A full GC in every fan-out node (see inspector-gc.mjs), then a moment for the allocator to hand pages back. */
+  const settleMemory = async () => {
+    await Promise.all(nodes.map((n) => collectGarbage(n.inspectPort)));
+    await new Promise((r) => setTimeout(r, 1000));
+  };
+
+  /** The V8 heap of each fan-out node, {used, total} (meaningful right after settleMemory). */
+  const heapOfNodes = () => Promise.all(nodes.map((n) => heapUsage(n.inspectPort)));
+
+  /**
+   * What each fan-out node says about its sockets (its Prometheus realtime series): open now,
+   * accepted in all, refused, closed as slow consumers.
+   */
+  const serverStats = () =>
+    Promise.all(
+      nodes.map(async (n) => {
+        const text = await (await fetch(`${n.url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+        const value = (name) => {
+          const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+          return line ? Number(line.split(' ').at(-1)) : null;
+        };
+        return {
+          open: value('parley_realtime_connections'),
+          accepted: value('parley_realtime_connections_total_total'),
+          refused: value('parley_realtime_refused_total'),
+          slowConsumerCloses: value('parley_realtime_slow_consumer_closes_total'),
+        };
+      }),
+    );
+
   const stop = async () => {
     await stopProcesses();
     await cleanUp();
@@ -179,8 +213,12 @@ export async function startParleyCluster({ fanouts = 3, startTimeoutMs = 600_000
     wsUrls,
     pid: nodes[0].child.pid,
     pids: nodes.map((n) => n.child.pid),
-    processes: processes.map((p) => ({ name: p.name, role: p.role, port: p.port, pid: p.child.pid })),
+    processes: processes.map((p) => ({ name: p.name, role: p.role, port: p.port, inspectPort: p.inspectPort, pid: p.child.pid })),
     setupRooms,
+    settleMemory,
+    heapUsage: heapOfNodes,
+    memoryMethod: 'full GC in each fan-out node (inspector HeapProfiler.collectGarbage) before both readings',
+    serverStats,
     mintOwnerToken,
     stop,
     log: () => processes.map((p) => `--- ${p.name}\n${p.log().slice(-2000)}`).join('\n'),

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFrameCounter, rateBetween, sourcesFor } from '../clients/frame-counter.mjs';
 import { startLatencyReceiver, summarize } from '../clients/latency-receiver.mjs';
-import { startTarget, cpuSecondsOf, rssOf, TARGET_LABELS } from './targets.mjs';
-import { bytesPerConnection, fanoutNodesFor, mergeReady, planConnections } from './connection-split.mjs';
+import { startTarget, cpuSecondsOf, rssAnonOf, rssOf, TARGET_LABELS } from './targets.mjs';
+import { bytesPerConnection, fanoutNodesFor, mergeReady, planConnections, splitEvenly } from './connection-split.mjs';
 
 const LOADTEST = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -237,18 +237,17 @@ function serverProcessesFor(target, connections) {
 /**
  * One frame counter per server address. A single address (bare uWS: its processes share the
  * port) gets every connection; the cluster's fan-out nodes (one port each) each get their share
- * of every room. All counters use the same source-address range, so each 127.0.0.x carries
- * ≤ 1,000 sockets in all.
+ * of every room. All counters use the source-address range of the whole run (`sources`), so each
+ * 127.0.0.x carries ≤ 1,000 sockets in all.
  */
-function startCounters(handle, { rooms, perRoom, roomNames, procs }) {
+function startCounters(handle, { rooms, perRoom, roomNames, procs, sources }) {
   const total = rooms * perRoom;
-  const sources = sourcesFor(total);
   if (handle.wsUrls.length === 1) {
     const counter = startFrameCounter({ target: handle.adapter, url: handle.wsUrl, rooms, perRoom, roomNames, sources, procs: Math.max(procs, Math.ceil(total / PER_PROCESS_CONNECTIONS)) });
-    return [{ url: handle.wsUrl, counter }];
+    return [{ node: 0, counter }];
   }
   return planConnections({ rooms, perRoom, nodes: handle.wsUrls.length }).map((part) => ({
-    url: handle.wsUrls[part.node],
+    node: part.node,
     counter: startFrameCounter({
       target: handle.adapter,
       url: handle.wsUrls[part.node],
@@ -261,11 +260,34 @@ function startCounters(handle, { rooms, perRoom, roomNames, procs }) {
   }));
 }
 
+/** Memory of every server process now (after a full GC where the target offers one): VmRSS, RssAnon, live V8 heap. */
+async function readMemory(handle) {
+  await handle.settleMemory?.();
+  const heaps = (await handle.heapUsage?.()) ?? null;
+  const anon = handle.pids.map(rssAnonOf);
+  return {
+    rss: handle.pids.map(rssOf),
+    anon,
+    heap: heaps?.map((h) => h.used) ?? null,
+    // Anonymous memory outside V8's heap (uWS sockets, malloc): free of V8's heap sizing swings.
+    outsideHeap: heaps ? anon.map((a, i) => a - heaps[i].total) : null,
+  };
+}
+
+const mib = (bytes) => Number((bytes / 2 ** 20).toFixed(1));
+const sum = (values) => values.reduce((a, b) => a + b, 0);
+
+/**
+ * Connections are opened in two waves of half the viewers each, memory read before, between and
+ * after. Memory per connection (the headline) = growth from before to after / open; the second
+ * wave's growth / its connections is the marginal cost, a cross-check: a process that starts
+ * with freed-but-resident memory (Node after start-up) absorbs part of the first wave in it.
+ */
 export async function runConnections({ targets, connections, procs }) {
   const rows = [];
   const errors = [];
   for (const target of targets) {
-    let counters = [];
+    const counters = [];
     let handle = null;
     try {
       const processes = serverProcessesFor(target, connections);
@@ -273,18 +295,32 @@ export async function runConnections({ targets, connections, procs }) {
       handle = await startTarget(target, { processes });
       const roomCount = 100;
       const perRoom = Math.ceil(connections / roomCount);
+      const sources = sourcesFor(roomCount * perRoom);
       const { roomNames } = await handle.setupRooms(roomCount, perRoom);
       await sleep(1000);
-      const rssBefore = handle.pids.map(rssOf);
-      const started = performance.now();
-      counters = startCounters(handle, { rooms: roomCount, perRoom, roomNames, procs });
-      const ready = mergeReady(await Promise.all(counters.map((c) => c.counter.ready)));
-      const connectSeconds = (performance.now() - started) / 1000;
-      await sleep(3000);
+      const before = await readMemory(handle);
+      const waves = splitEvenly(perRoom, 2).filter((n) => n > 0);
+      let connectSeconds = 0;
+      const readies = [];
+      let middle = null;
+      let openAfterFirst = 0;
+      for (const [w, wavePerRoom] of waves.entries()) {
+        const started = performance.now();
+        const wave = startCounters(handle, { rooms: roomCount, perRoom: wavePerRoom, roomNames, procs, sources });
+        counters.push(...wave);
+        readies.push(...(await Promise.all(wave.map((c) => c.counter.ready))));
+        connectSeconds += (performance.now() - started) / 1000;
+        await sleep(3000);
+        if (w === 0 && waves.length > 1) {
+          middle = await readMemory(handle);
+          openAfterFirst = sum((await Promise.all(counters.map((c) => c.counter.snapshot()))).map((x) => x.open));
+        }
+      }
+      const ready = mergeReady(readies);
+      const after = await readMemory(handle);
       const snaps = await Promise.all(counters.map((c) => c.counter.snapshot()));
-      const rssAfter = handle.pids.map(rssOf);
-      const open = snaps.reduce((sum, s) => sum + s.open, 0);
-      const mib = (bytes) => Number((bytes / 2 ** 20).toFixed(1));
+      const serverStats = await handle.serverStats?.();
+      const open = sum(snaps.map((x) => x.open));
       const row = {
         target,
         label: handle.label,
@@ -297,19 +333,43 @@ export async function runConnections({ targets, connections, procs }) {
         clientProcesses: ready.procs,
         connectSeconds: Number(connectSeconds.toFixed(1)),
         serverProcesses: handle.pids.length,
-        serverRssBeforeMiB: mib(rssBefore.reduce((a, b) => a + b, 0)),
-        serverRssAfterMiB: mib(rssAfter.reduce((a, b) => a + b, 0)),
-        bytesPerConnection: bytesPerConnection(rssBefore, rssAfter, open),
+        serverRssBeforeMiB: mib(sum(before.rss)),
+        serverRssAfterMiB: mib(sum(after.rss)),
+        bytesPerConnection: bytesPerConnection(before.rss, after.rss, open),
+        // Cross-checks: each wave alone, the same growth without file-backed pages, the live V8 heap alone.
+        firstWaveBytesPerConnection: middle ? bytesPerConnection(before.rss, middle.rss, openAfterFirst) : null,
+        marginalBytesPerConnection: middle ? bytesPerConnection(middle.rss, after.rss, open - openAfterFirst) : null,
+        anonBytesPerConnection: bytesPerConnection(before.anon, after.anon, open),
+        heapBytesPerConnection: before.heap && after.heap ? bytesPerConnection(before.heap, after.heap, open) : null,
+        // Live V8 objects + anonymous memory outside the V8 heap: what a connection holds, without V8's heap sizing.
+        liveBytesPerConnection:
+          before.heap && after.heap ? bytesPerConnection(before.heap, after.heap, open) + bytesPerConnection(before.outsideHeap, after.outsideHeap, open) : null,
+        waves: waves.length,
         loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
         client: describeClient(ready),
       };
+      if (handle.memoryMethod) row.memoryMethod = handle.memoryMethod;
       if (handle.wsUrls.length > 1) {
         // Per fan-out node: its share of the sockets and of the memory.
-        row.perNode = counters.map((c, i) => ({ url: c.url, pid: handle.pids[i], open: snaps[i].open, rssBeforeMiB: mib(rssBefore[i]), rssAfterMiB: mib(rssAfter[i]) }));
+        row.perNode = handle.wsUrls.map((url, i) => ({
+          url,
+          pid: handle.pids[i],
+          open: sum(snaps.filter((_, k) => counters[k].node === i).map((x) => x.open)),
+          server: serverStats?.[i] ?? null,
+          rssMiB: [before, middle, after].filter(Boolean).map((m) => mib(m.rss[i])),
+          rssAnonMiB: [before, middle, after].filter(Boolean).map((m) => mib(m.anon[i])),
+          heapUsedMiB: before.heap ? [before, middle, after].filter(Boolean).map((m) => mib(m.heap[i])) : null,
+          outsideHeapMiB: before.heap ? [before, middle, after].filter(Boolean).map((m) => mib(m.outsideHeap[i])) : null,
+        }));
         row.clusterProcesses = handle.processes;
       }
       rows.push(row);
-      console.error(`  ${open} open, ${row.bytesPerConnection} bytes/connection (VmRSS ${row.serverRssBeforeMiB} → ${row.serverRssAfterMiB} MiB), ${row.connectSeconds}s to connect, load ${row.loadAverage.join(' ')}`);
+      console.error(
+        `  ${open} open, ${row.bytesPerConnection} bytes/connection (VmRSS ${row.serverRssBeforeMiB} → ${row.serverRssAfterMiB} MiB; ` +
+          `first wave ${row.firstWaveBytesPerConnection}, second wave ${row.marginalBytesPerConnection}, RssAnon ${row.anonBytesPerConnection}, live V8 heap ${row.heapBytesPerConnection ?? '—'}, ` +
+          `live heap + outside heap ${row.liveBytesPerConnection ?? '—'}), ` +
+          `${row.connectSeconds}s to connect, load ${row.loadAverage.join(' ')}`,
+      );
       if (ready.failed > 0) errors.push(`${target}: ${ready.failed} connections failed ${JSON.stringify(ready.reasons)}`);
       if (open < ready.ready) errors.push(`${target}: ${ready.ready - open} connections dropped while idle`);
     } catch (error) {
