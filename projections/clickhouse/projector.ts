@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { PositionWaiters } from '../shared/position-waiters.js';
 import type { ReadAll } from '../shared/projection.js';
 import type { StoredEventLike } from '../shared/stored-event.js';
 import { rowsOf, type ProjectedRows } from './rows.js';
@@ -57,12 +58,6 @@ export interface ClickhouseProjector {
   close(): void;
 }
 
-interface Waiter {
-  target: number;
-  resolve: (reached: boolean) => void;
-  timer: NodeJS.Timeout;
-}
-
 const projectedTables = ['audit_log', 'messages', 'message_removals'] as const satisfies readonly (keyof ProjectedRows)[];
 
 export function clickhouseProjector({ client, database, name = 'clickhouse', recordPositionEveryMs = 1_000 }: ClickhouseProjectorOptions): ClickhouseProjector {
@@ -70,19 +65,11 @@ export function clickhouseProjector({ client, database, name = 'clickhouse', rec
   let highest = 0;
   let recorded = 0;
   let recordedAt = 0;
-  const waiters = new Set<Waiter>();
+  const waiters = new PositionWaiters();
 
   const insert = (t: string, values: readonly object[]) => client.insert({ table: table(t), values: values as object[], format: 'JSONEachRow' });
 
-  const notify = () => {
-    for (const w of waiters) {
-      if (highest >= w.target) {
-        clearTimeout(w.timer);
-        waiters.delete(w);
-        w.resolve(true);
-      }
-    }
-  };
+  const notify = () => waiters.reached(highest);
 
   async function applyBatch(events: readonly StoredEventLike[]): Promise<AppliedBatch> {
     if (events.length === 0) return { events: 0, rows: 0, position: 0 };
@@ -140,17 +127,7 @@ export function clickhouseProjector({ client, database, name = 'clickhouse', rec
     recordedPosition,
     waitFor(target, timeoutMs) {
       if (highest >= target) return Promise.resolve(true);
-      return new Promise<boolean>((resolve) => {
-        const waiter: Waiter = {
-          target,
-          resolve,
-          timer: setTimeout(() => {
-            waiters.delete(waiter);
-            resolve(false);
-          }, timeoutMs),
-        };
-        waiters.add(waiter);
-      });
+      return waiters.wait(target, timeoutMs);
     },
     async catchUp(readAll, options = {}) {
       const from = await recordedPosition();
@@ -169,11 +146,7 @@ export function clickhouseProjector({ client, database, name = 'clickhouse', rec
       return replayFrom(0, readAll, options.batchSize ?? 1000);
     },
     close() {
-      for (const w of waiters) {
-        clearTimeout(w.timer);
-        w.resolve(false);
-      }
-      waiters.clear();
+      waiters.releaseAll();
     },
   };
 }

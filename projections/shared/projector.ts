@@ -1,4 +1,5 @@
 import type { ReadAll, SqliteDb, SqliteProjection } from './projection.js';
+import { PositionWaiters } from './position-waiters.js';
 import type { StoredEventLike } from './stored-event.js';
 
 export interface SqliteProjectorOptions {
@@ -36,12 +37,6 @@ export interface SqliteProjector {
   rebuild(projectionName: string, readAll: ReadAll, options?: ReplayOptions): Promise<number>;
   /** Settles pending `waitFor` calls with false. Does not close the database. */
   close(): void;
-}
-
-interface Waiter {
-  target: number;
-  resolve: (reached: boolean) => void;
-  timer: NodeJS.Timeout;
 }
 
 const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -88,7 +83,7 @@ export function sqliteProjector({ db, projections, onCommit }: SqliteProjectorOp
   const positions = new Map<string, number>();
   /** Projections being replayed by catchUp/rebuild: live batches leave them alone. */
   const replaying = new Set<string>();
-  const waiters = new Set<Waiter>();
+  const waiters = new PositionWaiters();
 
   const reset = db.transaction((p: SqliteProjection) => {
     for (const table of p.tables) db.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(table)}`);
@@ -113,16 +108,7 @@ export function sqliteProjector({ db, projections, onCommit }: SqliteProjectorOp
 
   const position = () => Math.min(...positions.values());
 
-  const notify = () => {
-    const reached = position();
-    for (const w of waiters) {
-      if (reached >= w.target) {
-        clearTimeout(w.timer);
-        waiters.delete(w);
-        w.resolve(true);
-      }
-    }
-  };
+  const notify = () => waiters.reached(position());
 
   const applyTo = db.transaction((events: readonly StoredEventLike[], targets: readonly SqliteProjection[]) => {
     const advanced = new Map<string, number>();
@@ -187,17 +173,7 @@ export function sqliteProjector({ db, projections, onCommit }: SqliteProjectorOp
     },
     waitFor(target, timeoutMs) {
       if (position() >= target) return Promise.resolve(true);
-      return new Promise<boolean>((resolve) => {
-        const waiter: Waiter = {
-          target,
-          resolve,
-          timer: setTimeout(() => {
-            waiters.delete(waiter);
-            resolve(false);
-          }, timeoutMs),
-        };
-        waiters.add(waiter);
-      });
+      return waiters.wait(target, timeoutMs);
     },
     catchUp(readAll, options) {
       const names = projections.map((p) => p.name).filter((n) => !replaying.has(n));
@@ -217,11 +193,7 @@ export function sqliteProjector({ db, projections, onCommit }: SqliteProjectorOp
       return replay([name], readAll, options);
     },
     close() {
-      for (const w of waiters) {
-        clearTimeout(w.timer);
-        w.resolve(false);
-      }
-      waiters.clear();
+      waiters.releaseAll();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { ReadAll, ReplayOptions, StoredEventLike } from '../shared/index.js';
+import { PositionWaiters } from '../shared/position-waiters.js';
 import type { FromWorker, Positions, ProjectorWorkerData, ToWorker } from './protocol.js';
 import type { ReadModelProjector } from './read-model-projector.js';
 
@@ -14,12 +15,6 @@ export interface WorkerProjectorOptions {
   onFailure?: (error: Error) => void;
   /** Batches handed over and not yet applied before `applyBatch` asks its caller to wait. Default 64. */
   maxInFlight?: number;
-}
-
-interface Waiter {
-  target: number;
-  resolve: (reached: boolean) => void;
-  timer: NodeJS.Timeout;
 }
 
 interface PendingReplay {
@@ -44,7 +39,7 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
   let resetAtStart: readonly string[] = [];
   let failure: Error | null = null;
   let closing = false;
-  const waiters = new Set<Waiter>();
+  const waiters = new PositionWaiters();
   const replays = new Map<number, PendingReplay>();
   let lastReplayId = 0;
   let lastSeq = 0;
@@ -58,15 +53,10 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
     for (const [name, at] of reported) positions.set(name, at);
   };
 
+  /** Releases the waiters whose position is reached; `all`: the rest too, with false. */
   const settleWaiters = (all: boolean) => {
-    const reached = position();
-    for (const w of waiters) {
-      if (all || reached >= w.target) {
-        clearTimeout(w.timer);
-        waiters.delete(w);
-        w.resolve(!all || reached >= w.target);
-      }
-    }
+    waiters.reached(position());
+    if (all) waiters.releaseAll();
   };
   const releaseDrained = () => {
     const waiting = drained;
@@ -165,17 +155,7 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
     waitFor(target, timeoutMs) {
       if (position() >= target) return Promise.resolve(true);
       if (failure) return Promise.resolve(false);
-      return new Promise<boolean>((resolve) => {
-        const waiter: Waiter = {
-          target,
-          resolve,
-          timer: setTimeout(() => {
-            waiters.delete(waiter);
-            resolve(false);
-          }, timeoutMs),
-        };
-        waiters.add(waiter);
-      });
+      return waiters.wait(target, timeoutMs);
     },
     catchUp(readAll, replayOptions) {
       return runReplay(null, readAll, replayOptions);

@@ -25,10 +25,11 @@ export type IngressAnswer =
   | { outcome: 'not_found'; limit?: RateDecision }
   | { outcome: 'rate_limited'; limit: RateDecision };
 
+/** Why a request was refused as a whole (both endpoints). */
+type Refusal = Exclude<IngressAnswer, { outcome: 'queued' | 'filtered' }>;
+
 /** A batch's answer: each message's outcome in order, or why the whole request was refused. */
-export type IngressBatchAnswer =
-  | { outcome: 'accepted'; results: ingress.IngressBatchOutcome[]; limit?: RateDecision }
-  | Exclude<IngressAnswer, { outcome: 'queued' | 'filtered' }>;
+export type IngressBatchAnswer = { outcome: 'accepted'; results: ingress.IngressBatchOutcome[]; limit?: RateDecision } | Refusal;
 
 interface Memo {
   answer: IngressAnswer | IngressBatchAnswer;
@@ -116,23 +117,37 @@ export function createIngress(ctx: ApiContext) {
     return null;
   }
 
-  async function handle(req: IngressRequest): Promise<IngressAnswer> {
-    const now = ctx.now();
+  /**
+   * What every ingress request goes through first: the per-IP limit, the room, authentication
+   * (a replayed signature with a remembered Idempotency-Key gets the first answer) and the JSON.
+   */
+  async function admit(
+    req: IngressRequest,
+    now: number,
+    memoKey: string | null,
+  ): Promise<{ ok: true; room: RoomState; ipLimit: RateDecision; json: unknown } | { ok: false; answer: Refusal | Memo['answer'] }> {
     const ipLimit = perIp.check(req.ip, now);
-    if (!ipLimit.allowed) return { outcome: 'rate_limited', limit: ipLimit };
+    if (!ipLimit.allowed) return { ok: false, answer: { outcome: 'rate_limited', limit: ipLimit } };
     const room = ctx.rooms.cached(req.roomId) ?? (await ctx.rooms.state(req.roomId));
-    if (!room) return { outcome: 'not_found', limit: ipLimit };
-    const memoKey = req.idempotencyKey ? `${req.roomId}\u0000${req.idempotencyKey}` : null;
+    if (!room) return { ok: false, answer: { outcome: 'not_found', limit: ipLimit } };
     const authProblem = authenticate(room, req, now);
     if (authProblem) {
       // A retry of a signed request with its Idempotency-Key is the same request (same valid signature): it gets the first answer.
       const remembered = authProblem === REPLAYED && memoKey ? memo.get(memoKey) : undefined;
-      return remembered ? (remembered.answer as IngressAnswer) : { outcome: 'unauthorized', message: authProblem, limit: ipLimit };
+      return { ok: false, answer: remembered ? remembered.answer : { outcome: 'unauthorized', message: authProblem, limit: ipLimit } };
     }
-
     const json = parseJsonBody(req.rawBody);
-    if (!json.ok) return { outcome: 'bad_request', message: 'Invalid JSON payload', limit: ipLimit };
-    const parsed = ingress.ingressBody.safeParse(ingress.normalizeIngressBody(json.value));
+    if (!json.ok) return { ok: false, answer: { outcome: 'bad_request', message: 'Invalid JSON payload', limit: ipLimit } };
+    return { ok: true, room, ipLimit, json: json.value };
+  }
+
+  async function handle(req: IngressRequest): Promise<IngressAnswer> {
+    const now = ctx.now();
+    const memoKey = req.idempotencyKey ? `${req.roomId}\u0000${req.idempotencyKey}` : null;
+    const admitted = await admit(req, now, memoKey);
+    if (!admitted.ok) return admitted.answer as IngressAnswer;
+    const { room, ipLimit } = admitted;
+    const parsed = ingress.ingressBody.safeParse(ingress.normalizeIngressBody(admitted.json));
     if (!parsed.success) {
       return { outcome: 'bad_request', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), limit: ipLimit };
     }
@@ -193,19 +208,11 @@ export function createIngress(ctx: ApiContext) {
    */
   async function handleBatch(req: IngressRequest): Promise<IngressBatchAnswer> {
     const now = ctx.now();
-    const ipLimit = perIp.check(req.ip, now);
-    if (!ipLimit.allowed) return { outcome: 'rate_limited', limit: ipLimit };
-    const room = ctx.rooms.cached(req.roomId) ?? (await ctx.rooms.state(req.roomId));
-    if (!room) return { outcome: 'not_found', limit: ipLimit };
     const memoKey = req.idempotencyKey ? `batch\u0000${req.roomId}\u0000${req.idempotencyKey}` : null;
-    const authProblem = authenticate(room, req, now);
-    if (authProblem) {
-      const remembered = authProblem === REPLAYED && memoKey ? memo.get(memoKey) : undefined;
-      return remembered ? (remembered.answer as IngressBatchAnswer) : { outcome: 'unauthorized', message: authProblem, limit: ipLimit };
-    }
-    const json = parseJsonBody(req.rawBody);
-    if (!json.ok) return { outcome: 'bad_request', message: 'Invalid JSON payload', limit: ipLimit };
-    const batch = ingress.ingressBatchBody.safeParse(json.value);
+    const admitted = await admit(req, now, memoKey);
+    if (!admitted.ok) return admitted.answer as IngressBatchAnswer;
+    const { room, ipLimit } = admitted;
+    const batch = ingress.ingressBatchBody.safeParse(admitted.json);
     if (!batch.success) return { outcome: 'bad_request', message: batch.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), limit: ipLimit };
     const bodies: ingress.IngressBody[] = [];
     for (let i = 0; i < batch.data.messages.length; i++) {

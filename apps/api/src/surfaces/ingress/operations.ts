@@ -53,6 +53,11 @@ export function replyOf(answer: IngressAnswer): HttpReply {
   }
 }
 
+const ingressHeaders = {
+  'X-Chat-Timestamp': { description: 'Unix time (seconds) the signature covers, for replay protection.' },
+  'Idempotency-Key': { description: 'A retry with the same key returns the first answer and appends nothing.' },
+};
+
 const plain = (description: string) => ({ description, schema: z.string(), contentType: 'text/plain' });
 
 export function ingressOperations(ingressService: Ingress): Operation[] {
@@ -69,10 +74,7 @@ export function ingressOperations(ingressService: Ingress): Operation[] {
         'Limits: 20 messages / 10 s per user id, 60 / 10 s per source IP, 64 KB per message. `Idempotency-Key` makes a retry return the first answer without appending again.',
       tags: ['Webhook ingress'],
       security: ['apiKey', 'hmac'],
-      headers: {
-        'X-Chat-Timestamp': { description: 'Unix time (seconds) the signature covers, for replay protection.' },
-        'Idempotency-Key': { description: 'A retry with the same key returns the first answer and appends nothing.' },
-      },
+      headers: ingressHeaders,
       body: ingress.ingressBody,
       responses: {
         202: plain('`queued`: accepted and durable, or `filtered`: blocked by the bad word filter or moderation.'),
@@ -101,10 +103,7 @@ export function ingressOperations(ingressService: Ingress): Operation[] {
         'Invalid JSON, a malformed message or one over 64 KB refuses the whole batch with 400 and appends nothing. The body may be up to 1 MB.',
       tags: ['Webhook ingress'],
       security: ['apiKey', 'hmac'],
-      headers: {
-        'X-Chat-Timestamp': { description: 'Unix time (seconds) the signature covers, for replay protection.' },
-        'Idempotency-Key': { description: 'A retry with the same key returns the first answer and appends nothing.' },
-      },
+      headers: ingressHeaders,
       body: ingress.ingressBatchBody,
       responses: {
         202: { description: 'Each message\'s outcome, in order: `queued` (durable), `filtered` or `rate_limited`.', schema: ingress.ingressBatchAnswer },
