@@ -13,10 +13,9 @@ const labelKey = (labels: Labels): string => {
   let text = '';
   for (const name in labels) text += `${name}\u0000${labels[name]}\u0001`;
   k = keysByText.get(text);
-  if (k === undefined) {
-    k = computeLabelKey(labels);
-    if (keysByText.size < MAX_KEYS_BY_TEXT) keysByText.set(text, k);
-  }
+  if (k !== undefined) return k; // a per-call object: remembering it by identity would only churn the WeakMap
+  k = computeLabelKey(labels);
+  if (keysByText.size < MAX_KEYS_BY_TEXT) keysByText.set(text, k);
   keys.set(labels, k);
   return k;
 };

@@ -65,11 +65,11 @@ export function clickhouseProjector({ client, database, name = 'clickhouse', rec
   let highest = 0;
   let recorded = 0;
   let recordedAt = 0;
-  const waiters = new PositionWaiters();
+  const waiters = new PositionWaiters(() => highest);
 
   const insert = (t: string, values: readonly object[]) => client.insert({ table: table(t), values: values as object[], format: 'JSONEachRow' });
 
-  const notify = () => waiters.reached(highest);
+  const notify = () => waiters.reached();
 
   async function applyBatch(events: readonly StoredEventLike[]): Promise<AppliedBatch> {
     if (events.length === 0) return { events: 0, rows: 0, position: 0 };
@@ -126,7 +126,6 @@ export function clickhouseProjector({ client, database, name = 'clickhouse', rec
     flushPosition: recordPosition,
     recordedPosition,
     waitFor(target, timeoutMs) {
-      if (highest >= target) return Promise.resolve(true);
       return waiters.wait(target, timeoutMs);
     },
     async catchUp(readAll, options = {}) {

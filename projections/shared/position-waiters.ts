@@ -1,12 +1,15 @@
 /**
  * Readers waiting for a projector to reach a position (read-your-writes): `wait` resolves true
- * once `reached(position)` is told a position at or past its target, false when its timeout
- * passes or `releaseAll()` gives up on every one of them.
+ * at once when `position()` is already there, else once `reached()` is called after the position
+ * got there; false when its timeout passes or `releaseAll()` gives up on every one of them.
  */
 export class PositionWaiters {
   private readonly waiters = new Set<{ target: number; resolve: (reached: boolean) => void; timer: NodeJS.Timeout }>();
 
+  constructor(private readonly position: () => number) {}
+
   wait(target: number, timeoutMs: number): Promise<boolean> {
+    if (this.position() >= target) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
       const waiter = {
         target,
@@ -20,7 +23,9 @@ export class PositionWaiters {
     });
   }
 
-  reached(position: number): void {
+  /** Call after the position advanced: releases the waiters it reached. */
+  reached(): void {
+    const position = this.position();
     for (const w of this.waiters) {
       if (position < w.target) continue;
       clearTimeout(w.timer);

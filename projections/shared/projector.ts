@@ -83,7 +83,7 @@ export function sqliteProjector({ db, projections, onCommit }: SqliteProjectorOp
   const positions = new Map<string, number>();
   /** Projections being replayed by catchUp/rebuild: live batches leave them alone. */
   const replaying = new Set<string>();
-  const waiters = new PositionWaiters();
+  const waiters = new PositionWaiters(() => position());
 
   const reset = db.transaction((p: SqliteProjection) => {
     for (const table of p.tables) db.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(table)}`);
@@ -108,7 +108,7 @@ export function sqliteProjector({ db, projections, onCommit }: SqliteProjectorOp
 
   const position = () => Math.min(...positions.values());
 
-  const notify = () => waiters.reached(position());
+  const notify = () => waiters.reached();
 
   const applyTo = db.transaction((events: readonly StoredEventLike[], targets: readonly SqliteProjection[]) => {
     const advanced = new Map<string, number>();
@@ -172,7 +172,6 @@ export function sqliteProjector({ db, projections, onCommit }: SqliteProjectorOp
       return at;
     },
     waitFor(target, timeoutMs) {
-      if (position() >= target) return Promise.resolve(true);
       return waiters.wait(target, timeoutMs);
     },
     catchUp(readAll, options) {

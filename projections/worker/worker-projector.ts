@@ -39,7 +39,7 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
   let resetAtStart: readonly string[] = [];
   let failure: Error | null = null;
   let closing = false;
-  const waiters = new PositionWaiters();
+  const waiters = new PositionWaiters(() => position());
   const replays = new Map<number, PendingReplay>();
   let lastReplayId = 0;
   let lastSeq = 0;
@@ -55,7 +55,7 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
 
   /** Releases the waiters whose position is reached; `all`: the rest too, with false. */
   const settleWaiters = (all: boolean) => {
-    waiters.reached(position());
+    waiters.reached();
     if (all) waiters.releaseAll();
   };
   const releaseDrained = () => {
@@ -153,8 +153,7 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
       return at;
     },
     waitFor(target, timeoutMs) {
-      if (position() >= target) return Promise.resolve(true);
-      if (failure) return Promise.resolve(false);
+      if (failure) return Promise.resolve(position() >= target);
       return waiters.wait(target, timeoutMs);
     },
     catchUp(readAll, replayOptions) {

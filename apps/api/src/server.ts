@@ -156,6 +156,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   if (realtime) {
     ctx.online = (roomId) => realtime.online(roomId);
     http.route('get', '/internal/online', () => ({ status: 200, body: { rooms: realtime.onlineByRoom() } }), { name: 'internal-online' });
+    exportRealtimeMetrics(metrics, realtime);
   }
   const viewerSampler =
     realtime && analytics
@@ -167,9 +168,6 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
           onError: (err) => logger.warn({ err }, 'could not record viewer samples'),
         })
       : null;
-  if (realtime) {
-    exportRealtimeMetrics(metrics, realtime);
-  }
 
   const relay = overrides.runRelay === false ? null : await startRelay({ store, bus, checkpoints });
   relay?.done.catch((error) => logger.fatal({ err: error }, 'relay stopped'));

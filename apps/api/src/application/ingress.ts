@@ -81,6 +81,28 @@ export function createIngress(ctx: ApiContext) {
     return filter;
   };
 
+  /** Who sent an ingress message (`source:userId`, or nobody), and its source for the metrics. */
+  const senderOf = (body: ingress.IngressBody) => {
+    const source = body.payload.source ?? 'webhook';
+    return { source, sender: body.payload.userId !== undefined ? `${source}:${body.payload.userId}` : null };
+  };
+
+  /** The room command an accepted ingress message becomes. */
+  const postCommand = (room: RoomState, body: ingress.IngressBody, sender: string | null, messageId: string, now: number): PostMessage => {
+    const payload = { ...body.payload, displayName: body.payload.displayName ?? 'webhook' };
+    return {
+      type: 'PostMessage',
+      messageId,
+      kind: body.type,
+      payload,
+      ...(body.meta !== undefined ? { meta: body.meta } : {}),
+      sender,
+      via: 'ingress',
+      textBlocked: room.filterEnabled && filterOf(room)(payload.text).blocked,
+      at: now,
+    };
+  };
+
   const forget = (map: Map<string, number | Memo>, now: number, ttl: number) => {
     let n = 0;
     for (const [k, v] of map) {
@@ -152,8 +174,7 @@ export function createIngress(ctx: ApiContext) {
       return { outcome: 'bad_request', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), limit: ipLimit };
     }
     const body = parsed.data;
-    const source = body.payload.source ?? 'webhook';
-    const sender = body.payload.userId !== undefined ? `${source}:${body.payload.userId}` : null;
+    const { source, sender } = senderOf(body);
 
     const remembered = memoKey ? memo.get(memoKey) : undefined;
     if (remembered) return remembered.answer as IngressAnswer;
@@ -164,20 +185,9 @@ export function createIngress(ctx: ApiContext) {
       if (!limit.allowed) return { outcome: 'rate_limited', limit };
     }
 
-    const payload = { ...body.payload, displayName: body.payload.displayName ?? 'webhook' };
     const result = await ctx.rooms.post(
       req.roomId,
-      {
-        type: 'PostMessage',
-        messageId: memoKey ? derivedId(ctx.idSecret, 'ingress-msg', memoKey) : eventId(),
-        kind: body.type,
-        payload,
-        ...(body.meta !== undefined ? { meta: body.meta } : {}),
-        sender,
-        via: 'ingress',
-        textBlocked: room.filterEnabled && filterOf(room)(payload.text).blocked,
-        at: now,
-      },
+      postCommand(room, body, sender, memoKey ? derivedId(ctx.idSecret, 'ingress-msg', memoKey) : eventId(), now),
       memoKey ? [derivedId(ctx.idSecret, 'ingress', memoKey)] : undefined,
     );
     if (isDomainError(result)) return { outcome: 'not_found', limit };
@@ -230,8 +240,7 @@ export function createIngress(ctx: ApiContext) {
     let limit = ipLimit;
     for (let i = 0; i < bodies.length; i++) {
       const body = bodies[i]!;
-      const source = body.payload.source ?? 'webhook';
-      const sender = body.payload.userId !== undefined ? `${source}:${body.payload.userId}` : null;
+      const { source, sender } = senderOf(body);
       const byIp = i === 0 ? ipLimit : perIp.check(req.ip, now);
       const byUser = byIp.allowed && sender !== null ? perUser.check(`${req.roomId}\u0000${sender}`, now) : byIp;
       limit = byUser;
@@ -240,20 +249,9 @@ export function createIngress(ctx: ApiContext) {
         counter.inc({ outcome: 'rate_limited', source: sourceLabel(source) });
         continue;
       }
-      const payload = { ...body.payload, displayName: body.payload.displayName ?? 'webhook' };
       postedAt.push(i);
       results.push('queued');
-      commands.push({
-        type: 'PostMessage',
-        messageId: memoKey ? derivedId(ctx.idSecret, 'ingress-batch-msg', memoKey, String(i)) : eventId(),
-        kind: body.type,
-        payload,
-        ...(body.meta !== undefined ? { meta: body.meta } : {}),
-        sender,
-        via: 'ingress',
-        textBlocked: room.filterEnabled && filterOf(room)(payload.text).blocked,
-        at: now,
-      });
+      commands.push(postCommand(room, body, sender, memoKey ? derivedId(ctx.idSecret, 'ingress-batch-msg', memoKey, String(i)) : eventId(), now));
     }
     if (commands.length > 0) {
       const posted = await ctx.rooms.postMany(

@@ -12,7 +12,7 @@ export function startViewerSampler(options: {
   intervalMs: number;
   now?: () => number;
   onError: (err: unknown) => void;
-}): { sampleNow(): Promise<void>; stop(): void } {
+}): { stop(): void } {
   const now = options.now ?? Date.now;
   let previous = new Set<string>();
   let running: Promise<void> | null = null;
@@ -33,5 +33,5 @@ export function startViewerSampler(options: {
       .finally(() => (running = null));
   }, options.intervalMs);
   timer.unref();
-  return { sampleNow, stop: () => clearInterval(timer) };
+  return { stop: () => clearInterval(timer) };
 }
