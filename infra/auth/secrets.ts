@@ -9,9 +9,18 @@ export function newApiKey(): { key: string; hash: string; prefix: string } {
 /** API keys carry 192 random bits, so one SHA-256 is enough; a slow hash would only slow every request. */
 export const hashApiKey = (key: string): string => hash('sha256', key, 'hex');
 
+/** Stored hashes as bytes, so checking a key on every ingress request allocates no hex strings. */
+const storedHashBytes = new Map<string, Buffer>();
+
 export function apiKeyMatches(presented: string, storedHash: string | null): boolean {
   if (!storedHash) return false;
-  return constantTimeEqualHex(hashApiKey(presented), storedHash);
+  let expected = storedHashBytes.get(storedHash);
+  if (!expected) {
+    if (storedHashBytes.size >= 10_000) storedHashBytes.clear();
+    storedHashBytes.set(storedHash, (expected = Buffer.from(storedHash, 'hex')));
+  }
+  const given = hash('sha256', presented, 'buffer');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 export const newWebhookSecret = (): string => `whsec_${randomBytes(24).toString('base64url')}`;

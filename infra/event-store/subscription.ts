@@ -1,62 +1,77 @@
 import type { StoredEvent, SubscribeOptions, Subscription } from './port.js';
 
+/** Registers `wake` to run on every append the adapter learns of; returns the unregistration. */
+export type AppendListener = (wake: () => void) => () => void;
+
 /**
- * A catch-up-then-follow subscription built on `readAll`. `waitForAppend` resolves when the
- * adapter learns of a new append (or never, for adapters without push); polling covers the rest.
+ * A catch-up-then-follow subscription built on `readAll`. `onAppend` wakes it when the adapter
+ * learns of a new append (adapters without push never call it); polling every `pollMs` covers the
+ * rest. One listener and one timer live as long as the subscription: the hot path (an append per
+ * batch) allocates no abort controller, signal or listener per wake-up.
  */
 export function pollingSubscription(
   readAll: (after: number, limit: number) => Promise<StoredEvent[]>,
-  waitForAppend: (signal: AbortSignal) => Promise<void>,
+  onAppend: AppendListener,
   afterPosition: number,
   handler: (events: StoredEvent[]) => Promise<void> | void,
   options: SubscribeOptions = {},
 ): Subscription {
   const batchSize = options.batchSize ?? 500;
   const pollMs = options.pollMs ?? 250;
-  const stop = new AbortController();
+  let stopped = false;
   let position = afterPosition;
+  // Set by every append; a sleep that finds it set returns at once, so no wake-up is ever lost.
+  let news = false;
+  let wakeSleeper: (() => void) | null = null;
+  const wake = () => {
+    news = true;
+    const w = wakeSleeper;
+    wakeSleeper = null;
+    w?.();
+  };
+  const unlisten = onAppend(wake);
+  const pollTimer = setTimeout(wake, pollMs);
 
-  const sleepUntilNews = () =>
-    new Promise<void>((resolve) => {
-      const wake = new AbortController();
-      const timer = setTimeout(() => wake.abort(), pollMs);
-      const onStop = () => wake.abort();
-      stop.signal.addEventListener('abort', onStop, { once: true });
-      wake.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        stop.signal.removeEventListener('abort', onStop);
-        resolve();
-      });
-      waitForAppend(wake.signal).then(() => wake.abort(), () => wake.abort());
-    });
+  const sleepUntilNews = (): Promise<void> | undefined => {
+    if (news || stopped) return undefined;
+    pollTimer.refresh();
+    return new Promise<void>((resolve) => (wakeSleeper = resolve));
+  };
 
   const run = async () => {
-    while (!stop.signal.aborted) {
-      const batch = await readAll(position, batchSize);
-      if (stop.signal.aborted) return;
-      if (batch.length === 0) {
-        await sleepUntilNews();
-        continue;
+    try {
+      while (!stopped) {
+        news = false;
+        const batch = await readAll(position, batchSize);
+        if (stopped) return;
+        if (batch.length === 0) {
+          await sleepUntilNews();
+          continue;
+        }
+        await handler(batch);
+        position = batch[batch.length - 1]!.position;
       }
-      await handler(batch);
-      position = batch[batch.length - 1]!.position;
+    } finally {
+      unlisten();
+      clearTimeout(pollTimer);
     }
   };
 
   const done = run();
   done.catch(() => undefined);
   return {
-    close: () => stop.abort(),
+    close: () => {
+      stopped = true;
+      wake();
+    },
     done,
   };
 }
 
-/** `waitForAppend` for adapters that learn of appends through an emitter's `appended` event. */
-export const nextEmit =
-  (emitter: { once(event: 'appended', fn: () => void): unknown; off(event: 'appended', fn: () => void): unknown }) =>
-  (signal: AbortSignal): Promise<void> =>
-    new Promise<void>((resolve) => {
-      const wake = () => resolve();
-      emitter.once('appended', wake);
-      signal.addEventListener('abort', () => emitter.off('appended', wake), { once: true });
-    });
+/** `onAppend` for adapters that learn of appends through an emitter's `appended` event. */
+export const onEmit =
+  (emitter: { on(event: 'appended', fn: () => void): unknown; off(event: 'appended', fn: () => void): unknown }): AppendListener =>
+  (wake) => {
+    emitter.on('appended', wake);
+    return () => emitter.off('appended', wake);
+  };

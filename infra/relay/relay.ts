@@ -9,19 +9,56 @@ export interface Relay {
   readonly done: Promise<void>;
 }
 
+export interface RelayDeps {
+  store: EventStore;
+  bus: Bus;
+  checkpoints: CheckpointStore;
+  name?: string;
+  batchSize?: number;
+  pollMs?: number;
+  /**
+   * The checkpoint is written at most this often (ms; default 100) and on stop. A crash re-publishes
+   * at most that much of the log, which consumers already dedupe; a write per batch cost a durable
+   * write per append at low rates.
+   */
+  checkpointEveryMs?: number;
+}
+
 /**
  * Tails the store's global log from its checkpoint and publishes each batch to the bus before
  * moving the checkpoint (outbox semantics: at least once, in order; consumers dedupe by position).
  */
-export async function startRelay(deps: { store: EventStore; bus: Bus; checkpoints: CheckpointStore; name?: string; batchSize?: number; pollMs?: number }): Promise<Relay> {
+export async function startRelay(deps: RelayDeps): Promise<Relay> {
   const name = deps.name ?? 'relay';
+  const every = deps.checkpointEveryMs ?? 100;
   let position = await deps.checkpoints.load(name);
+  let saved = position;
+  let savedAt = 0;
+  let saving: Promise<void> = Promise.resolve();
+  let trailing: NodeJS.Timeout | undefined;
+
+  // Saves run one after another, so a slower older save never overwrites a newer position.
+  const save = (): Promise<void> => {
+    if (trailing) clearTimeout(trailing);
+    trailing = undefined;
+    savedAt = Date.now();
+    const at = position;
+    saving = saving.then(async () => {
+      if (at <= saved) return;
+      await deps.checkpoints.save(name, at);
+      saved = at;
+    });
+    return saving;
+  };
+
   const sub: Subscription = deps.store.subscribeToAll(
     position,
     async (batch) => {
       await deps.bus.publish(batch);
       position = batch[batch.length - 1]!.position;
-      await deps.checkpoints.save(name, position);
+      const wait = savedAt + every - Date.now();
+      if (wait <= 0) await save();
+      else trailing ??= setTimeout(() => void save().catch(() => undefined), wait);
     },
     { batchSize: deps.batchSize ?? 1000, pollMs: deps.pollMs ?? 200 },
   );
@@ -31,6 +68,8 @@ export async function startRelay(deps: { store: EventStore; bus: Bus; checkpoint
     async stop() {
       sub.close();
       await sub.done.catch(() => undefined);
+      // A checkpoint that cannot be written now only means a longer replay next start.
+      await save().catch(() => undefined);
     },
   };
 }

@@ -40,4 +40,28 @@ describe('relay', () => {
     expect(seen.map((e) => e.position)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     await store.close();
   });
+  it('writes its checkpoint at most every checkpointEveryMs while busy, and the last position after a pause', async () => {
+    const store = sqliteEventStore({ file: ':memory:' });
+    const bus = inprocBus();
+    const saves: number[] = [];
+    const inner = memoryCheckpoints();
+    const checkpoints = { load: (n: string) => inner.load(n), save: async (n: string, p: number) => (saves.push(p), inner.save(n, p)) };
+    let seen = 0;
+    await bus.subscribe({ group: 'test' }, (batch) => {
+      seen += batch.length;
+    });
+    const relay = await startRelay({ store, bus, checkpoints, pollMs: 10, checkpointEveryMs: 200 });
+    for (let i = 0; i < 20; i++) {
+      await store.append('room-0', [{ id: randomUUID(), type: 'E', data: { i } }], 'any');
+      await until(() => seen === i + 1);
+    }
+    // 20 batches published within much less than 200 ms of each other: one save so far, not 20.
+    expect(saves.length).toBeLessThanOrEqual(2);
+    // The trailing save catches up once the burst is over.
+    await until(() => saves.at(-1) === 20, 2000);
+    expect(relay.position()).toBe(20);
+    await relay.stop();
+    expect(await inner.load('relay')).toBe(20);
+    await store.close();
+  });
 });

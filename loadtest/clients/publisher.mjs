@@ -13,10 +13,10 @@
 // Prints one JSON line at the end: {published, requests, errors, statuses, seconds}.
 // 503/429 answers are backpressure, not errors: the lane waits 2 ms and goes on.
 
-import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { chatFrame, ingressBody, ingressMessage } from '../lib/chat-frame.mjs';
 import { parseArgs } from '../lib/args.mjs';
+import { RawHttpPool } from './raw-http.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const target = String(args.target ?? 'bare');
@@ -36,7 +36,7 @@ const seconds = Number(args.seconds ?? 20);
 const apiKeys = args['api-keys-file'] ? JSON.parse(readFileSync(String(args['api-keys-file']), 'utf8')) : {};
 const centrifugoKey = String(args['api-key'] ?? process.env.CENTRIFUGO_API_KEY ?? 'parley-loadtest-api-key');
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+const pool = new RawHttpPool({ host: base.hostname, port: base.port, size: concurrency });
 let seq = 0;
 let published = 0;
 let requests = 0;
@@ -75,40 +75,22 @@ function requestFor(room) {
   }
 }
 
-function send(room) {
+async function send(room) {
   const { path, headers, body } = requestFor(room);
-  return new Promise((resolve) => {
-    const req = http.request(
-      {
-        host: base.hostname,
-        port: base.port,
-        method: 'POST',
-        path,
-        agent,
-        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => {
-          requests++;
-          statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-          if (res.statusCode >= 200 && res.statusCode < 300) published += batch;
-          else if (res.statusCode === 503 || res.statusCode === 429) {
-            // The target says its subscribers lag (or rate-limits us): back off briefly.
-            return void setTimeout(resolve, 2);
-          } else errors++;
-          resolve();
-        });
-      },
-    );
-    req.on('error', (error) => {
-      errors++;
-      const key = `network ${error.code ?? error.message}`;
-      statuses[key] = (statuses[key] ?? 0) + 1;
-      resolve();
-    });
-    req.end(body);
-  });
+  const { status, error } = await pool.request('POST', path, headers, body);
+  if (error) {
+    errors++;
+    const key = `network ${error}`;
+    statuses[key] = (statuses[key] ?? 0) + 1;
+    return;
+  }
+  requests++;
+  statuses[status] = (statuses[status] ?? 0) + 1;
+  if (status >= 200 && status < 300) published += batch;
+  else if (status === 503 || status === 429) {
+    // The target says its subscribers lag (or rate-limits us): back off briefly.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  } else errors++;
 }
 
 async function runClosedLoop(deadline) {
@@ -157,4 +139,4 @@ const elapsed = (performance.now() - started) / 1000;
 console.log(
   JSON.stringify({ target, published, requests, errors, statuses, seconds: elapsed, publishedPerSecond: published / elapsed }),
 );
-agent.destroy();
+pool.close();

@@ -2,11 +2,22 @@ import Database from 'better-sqlite3';
 import type { MessagePort } from 'node:worker_threads';
 import { sqliteProjector, type ReadAll, type StoredEventLike } from '../shared/index.js';
 import { loadProjections } from './projection-module.js';
-import type { FromWorker, Positions, ProjectorWorkerData, ToWorker } from './protocol.js';
+import type { FromWorker, LogSource, Positions, ProjectorWorkerData, ToWorker } from './protocol.js';
 
 interface PendingRead {
   resolve: (events: readonly StoredEventLike[]) => void;
   reject: (error: Error) => void;
+}
+
+interface LogReader {
+  readRange(after: number, upTo: number): StoredEventLike[];
+  close(): void;
+}
+
+async function openLog(source: LogSource): Promise<LogReader> {
+  const loaded = (await import(source.module)) as { openLogReader?: (file: string) => LogReader };
+  if (typeof loaded.openLogReader !== 'function') throw new Error(`${source.module} exports no openLogReader() function`);
+  return loaded.openLogReader(source.file);
 }
 
 const describe = (error: unknown) => String((error as Error | undefined)?.stack ?? error);
@@ -56,12 +67,14 @@ export async function hostProjector(port: MessagePort, data: ProjectorWorkerData
         post({ kind: 'read', id, replay, after, limit });
       });
 
-  const applyLive = (seq: number, events: readonly StoredEventLike[]) => {
+  const log = data.log ? await openLog(data.log) : null;
+
+  const applyLive = (seq: number, batch: () => readonly StoredEventLike[]) => {
     // After a failed batch nothing more may be applied: a later batch would skip the failed one's positions.
     if (failed) return;
     inLiveBatch = true;
     try {
-      projector.applyBatch(events);
+      projector.applyBatch(batch());
     } catch (error) {
       failed = true;
       post({ kind: 'failed', error: describe(error) });
@@ -88,7 +101,16 @@ export async function hostProjector(port: MessagePort, data: ProjectorWorkerData
     if (closed) return;
     switch (message.kind) {
       case 'apply':
-        return applyLive(message.seq, message.events);
+        return applyLive(message.seq, () => message.events);
+      case 'apply-range': {
+        const { after, upTo } = message;
+        return applyLive(message.seq, () => {
+          if (!log) throw new Error('a batch came as a position range, but this projector has no log to read it from');
+          const events = log.readRange(after, upTo);
+          if (events.length !== upTo - after) throw new Error(`the log has ${events.length} events in (${after}, ${upTo}]`);
+          return events;
+        });
+      }
       case 'replay':
         return replay(message.id, message.projection, message.batchSize);
       case 'page':
@@ -104,6 +126,7 @@ export async function hostProjector(port: MessagePort, data: ProjectorWorkerData
         for (const pending of reads.values()) pending.reject(new Error('projector closed'));
         reads.clear();
         projector.close();
+        log?.close();
         db.close();
         post({ kind: 'closed' });
         port.close();

@@ -6,12 +6,25 @@ export interface ProjectorWorkerData {
   file: string;
   /** URL of a ProjectionModule. */
   projectionsModule: string;
+  /** Where live batches are read, when they come as position ranges (see `LogSource`). */
+  log?: LogSource;
+}
+
+/**
+ * A log the worker can read itself: `module` exports `openLogReader(file)` returning
+ * `{ readRange(after, upTo), close() }`. With it, a live batch crosses threads as two positions.
+ */
+export interface LogSource {
+  module: string;
+  file: string;
 }
 
 export type Positions = [name: string, position: number][];
 
 export type ToWorker =
   | { kind: 'apply'; seq: number; events: readonly StoredEventLike[] }
+  /** A live batch by its positions (`after < position <= upTo`), read from the worker's `log`. */
+  | { kind: 'apply-range'; seq: number; after: number; upTo: number }
   /** `projection: null` is a catchUp of every projection, a name is a rebuild of that one. */
   | { kind: 'replay'; id: number; projection: string | null; batchSize?: number }
   | { kind: 'page'; id: number; events: readonly StoredEventLike[] }

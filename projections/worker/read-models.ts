@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { SqliteDb } from '../shared/index.js';
 import { inlineProjector } from './inline-projector.js';
 import { loadProjections } from './projection-module.js';
+import type { LogSource } from './protocol.js';
 import type { ReadModelProjector } from './read-model-projector.js';
 import { workerProjector } from './worker-projector.js';
 
@@ -12,6 +13,8 @@ export interface SqliteReadModelsOptions {
   /** `worker` (default): batches are applied in a worker thread; `inline`: on this thread, within `applyBatch`. */
   thread?: 'worker' | 'inline';
   onApplied?: (streams: readonly string[]) => void;
+  /** Worker only: the log live batches come from, read by the worker itself (see `LogSource`). */
+  log?: LogSource;
   /** Worker only: called once when the projector stops applying batches. */
   onFailure?: (error: Error) => void;
 }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { dumpTables, streamRoomScenario } from '../testing/index.js';
 import { timelineTables } from '../timeline/index.js';
 import { projections as embeddedProjections } from './embedded-projections.js';
 import { embeddedProjectionsModule, inlineProjector, openSqliteReadModels, workerProjector, type ReadModelProjector, type WorkerProjectorOptions } from './index.js';
-import { faultyProjectionsModule } from './testing/index.js';
+import { faultyProjectionsModule, jsonFileLogModule } from './testing/index.js';
 
 const allTables = [...roomDirectoryTables, ...auditLogTables, ...timelineTables, ...simpleRoomsTables];
 
@@ -64,6 +64,33 @@ describe('workerProjector', () => {
     projector.applyBatch(events.slice(4, 15));
     await projector.waitFor(21, 200);
     expect(dumpTables(reader, allTables)).toEqual(inlineRows(events));
+  });
+
+  it('with a log it reads itself, takes contiguous batches as position ranges and writes the same rows', async () => {
+    const { events } = streamRoomScenario();
+    const logFile = join(tempFile(), '..', 'log.json');
+    // The log holds every event; the batches sent carry other payloads, so rows can only match if
+    // the worker read the log for the ranges (and used the events only when a batch has a gap).
+    writeFileSync(logFile, JSON.stringify(events));
+    const decoys = events.map((e) => ({ ...e, data: { decoy: true } }));
+    const { projector, reader } = await started({ log: { module: jsonFileLogModule, file: logFile } });
+    for (const batch of chunks(decoys, 3)) projector.applyBatch(batch);
+    expect(await projector.waitFor(events.length, 5_000)).toBe(true);
+    expect(dumpTables(reader, allTables)).toEqual(inlineRows(events));
+  });
+
+  it('with a log, fails (and applies nothing more) when the log lacks events of a range it was sent', async () => {
+    const { events } = streamRoomScenario();
+    const logFile = join(tempFile(), '..', 'log.json');
+    writeFileSync(logFile, JSON.stringify(events.slice(0, 5)));
+    const failures: Error[] = [];
+    const { projector } = await started({ log: { module: jsonFileLogModule, file: logFile }, onFailure: (e) => failures.push(e) });
+    projector.applyBatch(events.slice(0, 5));
+    expect(await projector.waitFor(5, 5_000)).toBe(true);
+    projector.applyBatch(events.slice(5, 10));
+    expect(await projector.waitFor(10, 2_000)).toBe(false);
+    expect(failures[0]?.message).toMatch(/the log has 0 events in \(5, 10\]/);
+    expect(projector.position()).toBe(5);
   });
 
   it('resolves waitFor(P) only once a reader sees the rows of P', async () => {

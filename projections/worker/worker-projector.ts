@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ReadAll, ReplayOptions, StoredEventLike } from '../shared/index.js';
 import { PositionWaiters } from '../shared/position-waiters.js';
-import type { FromWorker, Positions, ProjectorWorkerData, ToWorker } from './protocol.js';
+import type { FromWorker, LogSource, Positions, ProjectorWorkerData, ToWorker } from './protocol.js';
 import type { ReadModelProjector } from './read-model-projector.js';
 
 export interface WorkerProjectorOptions {
@@ -13,6 +13,11 @@ export interface WorkerProjectorOptions {
   onApplied?: (streams: readonly string[]) => void;
   /** Called once when the worker stops applying batches (a batch failed, the thread died). */
   onFailure?: (error: Error) => void;
+  /**
+   * The log the batches come from, when the worker can read it itself (the embedded profile's
+   * SQLite store): a contiguous batch is then sent as its two end positions, not cloned.
+   */
+  log?: LogSource;
   /** Batches handed over and not yet applied before `applyBatch` asks its caller to wait. Default 64. */
   maxInFlight?: number;
 }
@@ -32,7 +37,7 @@ interface PendingReplay {
 export async function workerProjector(options: WorkerProjectorOptions): Promise<ReadModelProjector> {
   if (options.file === ':memory:') throw new Error('workerProjector needs a database file: an in-memory database cannot be shared between threads');
   const maxInFlight = options.maxInFlight ?? 64;
-  const workerData: ProjectorWorkerData = { file: options.file, projectionsModule: options.projectionsModule };
+  const workerData: ProjectorWorkerData = { file: options.file, projectionsModule: options.projectionsModule, log: options.log };
   const worker = new Worker(new URL('./projector-worker.mjs', import.meta.url), { workerData });
 
   const positions = new Map<string, number>();
@@ -142,7 +147,10 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
     },
     applyBatch(events) {
       if (failure || closing || events.length === 0) return;
-      send({ kind: 'apply', seq: ++lastSeq, events });
+      const first = events[0]!.position;
+      const last = events[events.length - 1]!.position;
+      if (options.log && last - first === events.length - 1) send({ kind: 'apply-range', seq: ++lastSeq, after: first - 1, upTo: last });
+      else send({ kind: 'apply', seq: ++lastSeq, events });
       if (lastSeq - appliedSeq < maxInFlight) return;
       return new Promise<void>((resolve) => drained.push(resolve));
     },

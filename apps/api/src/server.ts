@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TokenService } from '@parley/infra/auth';
-import { inprocBus, type Bus } from '@parley/infra/bus';
+import { inprocBus, observedBus, type Bus } from '@parley/infra/bus';
 import { sqliteCheckpoints } from '@parley/infra/checkpoints';
-import { sqliteEventStore, type EventStore } from '@parley/infra/event-store';
+import { sqliteEventStore, sqliteLogReaderModule, type EventStore } from '@parley/infra/event-store';
 import { createHttpServer, type HttpServer } from '@parley/infra/http';
-import { createLogger, MetricsRegistry, type Logger } from '@parley/infra/observability';
+import { createLogger, MetricsRegistry, trackEventLoopDelay, type Logger } from '@parley/infra/observability';
 import { startRelay, type Relay } from '@parley/infra/relay';
 import { embeddedProjectionsModule, openSqliteReadModels } from '@parley/projections/worker';
 import { DirectoryCache } from './application/directory-cache.js';
@@ -78,11 +78,13 @@ export interface ParleyOverrides {
 export async function startParley(config: Config, overrides: ParleyOverrides = {}): Promise<Parley> {
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = new MetricsRegistry();
+  const stopLoopDelay = trackEventLoopDelay(metrics);
   mkdirSync(config.PARLEY_DATA_DIR, { recursive: true });
   const secret = serverSecret(config);
   const now = overrides.now ?? Date.now;
 
-  const store = instrumentedStore(overrides.store ?? sqliteEventStore({ file: join(config.PARLEY_DATA_DIR, 'events.db') }), metrics);
+  const eventsFile = join(config.PARLEY_DATA_DIR, 'events.db');
+  const store = instrumentedStore(overrides.store ?? sqliteEventStore({ file: eventsFile }), metrics);
   const bus = overrides.bus ?? inprocBus();
   const checkpoints = sqliteCheckpoints(join(config.PARLEY_DATA_DIR, 'checkpoints.db'));
 
@@ -94,6 +96,9 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     file: join(config.PARLEY_DATA_DIR, 'read-models.db'),
     projectionsModule: overrides.readModelsProjections ?? embeddedProjectionsModule,
     thread: serveApi ? (overrides.readModelsThread ?? 'worker') : 'inline',
+    // The embedded store's file: the worker reads each published batch there itself, so the main
+    // thread sends two positions per batch instead of cloning every event into the worker.
+    log: overrides.store ? undefined : { module: sqliteLogReaderModule, file: eventsFile },
     // Runs before the waiters of the commit's position are settled, so no read after them sees an old cached row.
     onApplied: (streams) => directory?.invalidate(streams.map((stream) => ({ stream }))),
     onFailure: (error) => logger.fatal({ err: error }, 'read-model projector stopped'),
@@ -128,7 +133,11 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     ? null
     : await bus.subscribe({ group: 'projector' }, (batch) => projector.applyBatch(batch));
   const roomsSub = feedFromStore ? null : await bus.subscribe({ group: `api-${config.PARLEY_NODE_ID}` }, (batch) => rooms.observe(batch));
-  const storeFeed = feedFromStore
+  // A fan-out node (no API, realtime) already receives every event from the bus for its viewers;
+  // its room-state cache follows those (room state needs only per-room order, which the bus
+  // keeps) instead of reading the store's whole log a second time.
+  const roomsFollowRealtimeBus = feedFromStore && !serveApi && overrides.serveRealtime !== false;
+  const storeFeed = feedFromStore && !roomsFollowRealtimeBus
     ? store.subscribeToAll(serveApi ? projector.position() : await store.headPosition(), (batch) => {
         rooms.observe(batch);
         if (serveApi) return projector.applyBatch(batch);
@@ -142,7 +151,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   const ingress = createIngress(ctx);
   const realtime = overrides.serveRealtime === false ? null : await createRealtime({
     app: http.app,
-    bus,
+    bus: roomsFollowRealtimeBus ? observedBus(bus, (batch) => rooms.observe(batch)) : bus,
     store,
     nodeId: config.PARLEY_NODE_ID,
     authenticate: realtimeAuthenticate(ctx),
@@ -219,6 +228,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     openapi,
     async stop() {
       clearInterval(headTimer);
+      stopLoopDelay();
       fanoutCounts?.stop();
       viewerSampler?.stop();
       await realtime?.close();

@@ -28,7 +28,7 @@ import {
   type ReadStreamOptions,
   type StoredEvent,
 } from '../port.js';
-import { nextEmit, pollingSubscription } from '../subscription.js';
+import { onEmit, pollingSubscription } from '../subscription.js';
 
 export interface EventStoreDbEventStoreOptions {
   /** e.g. `esdb://127.0.0.1:2113?tls=false` */
@@ -208,7 +208,7 @@ export async function eventStoreDbEventStore(options: EventStoreDbEventStoreOpti
       startLiveWakeups();
       return pollingSubscription(
         readAllAfter,
-        nextEmit(appended),
+        onEmit(appended),
         after,
         handler,
         opts,

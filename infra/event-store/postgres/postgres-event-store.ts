@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { AppendResult, EventStore, ReadStreamOptions, StoredEvent } from '../port.js';
-import { nextEmit, pollingSubscription } from '../subscription.js';
+import { onEmit, pollingSubscription } from '../subscription.js';
 import { planBatch, type AppendRequest, type KnownEvent, type Outcome } from './plan-batch.js';
 import { notifyChannel, quoteIdent, schemaDdl, writerLockKey } from './schema.js';
 
@@ -246,7 +246,7 @@ export async function postgresEventStore(options: PostgresEventStoreOptions): Pr
       listener.start();
       return pollingSubscription(
         (a, l) => store.readAll(a, l),
-        nextEmit(appended),
+        onEmit(appended),
         after,
         handler,
         opts,

@@ -11,7 +11,8 @@ import {
   type ReadStreamOptions,
   type StoredEvent,
 } from '../port.js';
-import { nextEmit, pollingSubscription } from '../subscription.js';
+import { onEmit, pollingSubscription } from '../subscription.js';
+import { toStored, type EventRow } from './event-row.js';
 import { createWriter, openDatabase, type AppendOutcome, type EncodedAppend } from './sqlite-writer.mjs';
 
 interface PendingAppend {
@@ -21,28 +22,6 @@ interface PendingAppend {
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
-
-interface EventRow {
-  position: number;
-  id: string;
-  stream: string;
-  revision: number;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: number;
-}
-
-const toStored = (row: EventRow): StoredEvent => ({
-  id: row.id,
-  stream: row.stream,
-  revision: row.revision,
-  position: row.position,
-  type: row.type,
-  data: JSON.parse(row.data),
-  metadata: JSON.parse(row.metadata),
-  recordedAt: row.recorded_at,
-});
 
 export interface SqliteEventStoreOptions {
   /** Database file, or ':memory:' for tests that need no durability. */
@@ -229,7 +208,7 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
     subscribeToAll(after, handler, opts) {
       return pollingSubscription(
         (a, l) => store.readAll(a, l),
-        nextEmit(appended),
+        onEmit(appended),
         after,
         handler,
         opts,

@@ -22,8 +22,12 @@ export interface Appended {
 
 interface CachedRoom {
   state: RoomState;
-  /** Ids of events this process applied itself, so their echo from the bus is not applied twice. */
-  appliedLocally: Set<string>;
+  /**
+   * Stream revision of the last state event in `state`. An event at or below it is already in
+   * (a load's snapshot, or this node's own append echoed back by the bus) and is not applied twice:
+   * not every state event is idempotent (a secret rotation keeps the previous secret).
+   */
+  revision: number;
 }
 
 const stateTypes = new Set<string>(roomStateEventTypes);
@@ -106,9 +110,9 @@ export class RoomService {
     for (const e of events) {
       if (!stateTypes.has(e.type) || !e.stream.startsWith('room-')) continue;
       const room = this.cache.get(e.stream.slice(5));
-      if (!room) continue;
-      if (room.appliedLocally.delete(e.id)) continue;
+      if (!room || e.revision <= room.revision) continue;
       room.state = evolveRoom(room.state, { type: e.type, data: e.data } as RoomEvent);
+      room.revision = e.revision;
     }
   }
 
@@ -116,12 +120,13 @@ export class RoomService {
     const newEvents: NewEvent[] = events.map((e, i) => ({ id: eventIds?.[i] ?? eventId(), type: e.type, data: e.data }));
     const result = await this.store.append(roomStream(roomId), newEvents, expected);
     if (!result.duplicate) {
+      const firstRevision = result.lastRevision - (events.length - 1);
       for (let i = 0; i < events.length; i++) {
         const e = events[i]!;
-        if (!stateTypes.has(e.type)) continue;
+        // Already in when the bus delivered it (or a later state event) before this answer.
+        if (!stateTypes.has(e.type) || firstRevision + i <= room.revision) continue;
         room.state = evolveRoom(room.state, e);
-        room.appliedLocally.add(newEvents[i]!.id);
-        if (room.appliedLocally.size > 1000) room.appliedLocally.clear();
+        room.revision = firstRevision + i;
       }
       if (room.state.exists && !this.cache.has(roomId)) this.remember(roomId, room);
     } else if (!room.state.exists) {
@@ -139,7 +144,7 @@ export class RoomService {
       pending = this.store.readStream(roomStream(roomId), { types: roomStateEventTypes }).then((events) => {
         const room: CachedRoom = {
           state: events.reduce((s, e) => evolveRoom(s, { type: e.type, data: e.data } as RoomEvent), initialRoomState),
-          appliedLocally: new Set(),
+          revision: events.at(-1)?.revision ?? -1,
         };
         // Unknown rooms are not cached: a room created by another node must be found on the next try.
         if (room.state.exists) this.remember(roomId, room);

@@ -72,7 +72,9 @@ export class ClusterProcess {
   /** Spawns the process and waits until `/readyz` answers 200. */
   async start(timeoutMs = 60_000): Promise<void> {
     const log = createWriteStream(this.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entries[this.role])], {
+    // PARLEY_NODE_FLAGS adds Node flags NODE_OPTIONS refuses (e.g. '--cpu-prof --cpu-prof-dir=/tmp/p'), as scripts/start.mjs does.
+    const flags = (process.env.PARLEY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+    const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(repoRoot, entries[this.role])], {
       cwd: repoRoot,
       env: { ...process.env, ...this.env, PORT: String(this.port), PARLEY_DATA_DIR: this.dataDir, PARLEY_NODE_ID: this.name },
       stdio: ['ignore', 'pipe', 'pipe'],
