@@ -1,6 +1,6 @@
 import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import type { Bus, BusSubscription } from '../port.js';
-import { chunkBySize, fromMessageValue, toMessage } from './messages.js';
+import { chunkBySize, fromMessageValue, toMessages } from './messages.js';
 import { offsetCommitter } from './offset-committer.js';
 import { retryTransient } from './retry.js';
 
@@ -40,8 +40,8 @@ const LOG_LEVELS = {
  * The cluster profile's bus on Apache Kafka.
  *
  * Publishing: an idempotent producer (`acks: -1`, one request in flight, retried without limit by
- * kafkajs while the broker is away), each event keyed by its stream, so one room's events land
- * in one partition in publish order. `publish` resolves once every event is acknowledged by all
+ * kafkajs while the broker is away), keyed by stream, so one room's events land in one partition
+ * in publish order; a room's events of one publish share one record (see `toMessages`). `publish` resolves once every event is acknowledged by all
  * in-sync replicas; the relay moves its checkpoint only then.
  *
  * Consuming: `subscribe({ group })` joins that consumer group (members share partitions; each
@@ -123,7 +123,7 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
       if (events.length === 0) return;
       // Sequential sends keep the order of the chunks, and so of every key's events. A chunk
       // whose send failed on a dropped connection is sent again: at least once, in order.
-      for (const messages of chunkBySize(events.map(toMessage), maxRequestBytes)) {
+      for (const messages of chunkBySize(toMessages(events), maxRequestBytes)) {
         await retryTransient(async () => {
           const p = await connectedProducer();
           await p.send({ topic, acks: -1, messages });
@@ -170,7 +170,7 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           if (batch.messages.length === 0 || stopping || !isRunning() || isStale()) return;
-          const events = batch.messages.map((m) => fromMessageValue(m.value));
+          const events = batch.messages.length === 1 ? fromMessageValue(batch.messages[0]!.value) : batch.messages.flatMap((m) => fromMessageValue(m.value));
           const handled = Promise.resolve(handler(events));
           inFlight = handled;
           await handled;

@@ -7,18 +7,51 @@ export interface OutgoingMessage {
   headers: Record<string, string>;
 }
 
-/** One event as one Kafka record: key = its partition key (the room's stream), value = the StoredEvent as JSON. */
-export function toMessage(event: StoredEvent): OutgoingMessage {
-  return {
-    key: partitionKeyOf(event),
-    value: JSON.stringify(event),
-    headers: { 'parley-type': event.type, 'parley-position': String(event.position) },
-  };
+/**
+ * A publish as Kafka records: each room's events of the publish, in order, share one record
+ * (key = the room's stream, value = a JSON array of StoredEvents), split only past
+ * `maxRecordBytes`. kafkajs spends most of a relay's and a consumer's CPU per record (encoding,
+ * CRC, partitioner), so a record per event cost more than the events themselves once ingress
+ * came in batches. Records of one key keep their order; records of different keys never had one.
+ * Headers: the first and last global position the record carries.
+ */
+export function toMessages(events: readonly StoredEvent[], maxRecordBytes = 128 * 1024): OutgoingMessage[] {
+  const byKey = new Map<string, StoredEvent[]>();
+  for (const e of events) {
+    const key = partitionKeyOf(e);
+    const list = byKey.get(key);
+    if (list) list.push(e);
+    else byKey.set(key, [e]);
+  }
+  const out: OutgoingMessage[] = [];
+  for (const [key, list] of byKey) {
+    let parts: string[] = [];
+    let size = 2;
+    let first = list[0]!.position;
+    let last = first;
+    const flush = () => {
+      out.push({ key, value: `[${parts.join(',')}]`, headers: { 'parley-first-position': String(first), 'parley-last-position': String(last) } });
+      parts = [];
+      size = 2;
+    };
+    for (const e of list) {
+      const json = JSON.stringify(e);
+      if (parts.length > 0 && size + json.length + 1 > maxRecordBytes) flush();
+      if (parts.length === 0) first = e.position;
+      parts.push(json);
+      size += json.length + 1;
+      last = e.position;
+    }
+    flush();
+  }
+  return out;
 }
 
-export function fromMessageValue(value: Buffer | null): StoredEvent {
+/** The events of one record: a JSON array, or (records written before events were grouped) one event. */
+export function fromMessageValue(value: Buffer | null): StoredEvent[] {
   if (!value) throw new Error('kafka record without a value on the events topic');
-  return JSON.parse(value.toString('utf8')) as StoredEvent;
+  const parsed = JSON.parse(value.toString('utf8')) as StoredEvent[] | StoredEvent;
+  return Array.isArray(parsed) ? parsed : [parsed];
 }
 
 /**

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../event-store/port.js';
-import { chunkBySize, fromMessageValue, toMessage } from './messages.js';
+import { chunkBySize, fromMessageValue, toMessages } from './messages.js';
+
+const toMessage = (e: StoredEvent) => toMessages([e])[0]!;
 
 const event = (stream: string, position: number, text = 'x'): StoredEvent => ({
   id: `id-${position}`,
@@ -18,8 +20,27 @@ describe('kafka messages', () => {
     const e = event('room-42', 7);
     const m = toMessage(e);
     expect(m.key).toBe('room-42');
-    expect(m.headers).toEqual({ 'parley-type': 'MessagePosted', 'parley-position': '7' });
-    expect(fromMessageValue(Buffer.from(m.value))).toEqual(e);
+    expect(m.headers).toEqual({ 'parley-first-position': '7', 'parley-last-position': '7' });
+    expect(fromMessageValue(Buffer.from(m.value))).toEqual([e]);
+  });
+
+  it("puts each room's events of a publish in one record, in order, and splits a record only past its byte budget", () => {
+    const events = [event('room-a', 1), event('room-b', 2), event('room-a', 3), event('room-c', 4), event('room-a', 5), event('room-b', 6)];
+    const records = toMessages(events);
+    expect(records.map((r) => r.key)).toEqual(['room-a', 'room-b', 'room-c']);
+    expect(records.map((r) => fromMessageValue(Buffer.from(r.value)).map((e) => e.position))).toEqual([[1, 3, 5], [2, 6], [4]]);
+    expect(records[0]!.headers).toEqual({ 'parley-first-position': '1', 'parley-last-position': '5' });
+
+    const big = Array.from({ length: 10 }, (_, i) => event('room-a', i + 1, 'y'.repeat(1000)));
+    const split = toMessages(big, 3000);
+    expect(split.length).toBeGreaterThan(3);
+    for (const r of split) expect(Buffer.byteLength(r.value)).toBeLessThanOrEqual(3000);
+    expect(split.flatMap((r) => fromMessageValue(Buffer.from(r.value)))).toEqual(big);
+  });
+
+  it('reads a record written one event per record (before grouping) as that one event', () => {
+    const e = event('room-1', 3);
+    expect(fromMessageValue(Buffer.from(JSON.stringify(e)))).toEqual([e]);
   });
 
   it('refuses a record without a value', () => {

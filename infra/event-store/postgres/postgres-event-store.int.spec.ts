@@ -48,6 +48,20 @@ describe('postgres event store', () => {
     await second.close();
   });
 
+  it('stores any text exactly: quotes, backslashes, dollar-quote tags and non-ASCII in ids, streams and payloads', async () => {
+    const store = await postgresEventStore({ connectionString, schema: freshSchema() });
+    const tricky = `it's "q" \\ \\n $p$ $p0$ $$ ; COMMIT; -- é 😀 \u2028`;
+    const stream = `room-$p$'${randomUUID()}`;
+    const id = `id-$p0$'${randomUUID()}`;
+    const data = { text: tricky, nested: { list: [tricky, 1, null, true] } };
+    await store.append(stream, [{ id, type: `T$p$'`, data, metadata: { note: tricky } }], 'no_stream');
+    const [read] = await store.readStream(stream);
+    expect(read).toMatchObject({ id, stream, revision: 0, type: `T$p$'`, data, metadata: { note: tricky } });
+    // A retry of the same append is still recognised by its id.
+    expect(await store.append(stream, [{ id, type: 'T', data: {} }], 'any')).toMatchObject({ duplicate: true, lastRevision: 0 });
+    await store.close();
+  });
+
   it('commits concurrent appends in one batch without mixing their outcomes', async () => {
     const store = await postgresEventStore({ connectionString, schema: freshSchema() });
     await store.append('s', [event('A')], 'no_stream');

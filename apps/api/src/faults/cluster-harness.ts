@@ -207,7 +207,8 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     env,
     identity: (sub) => tokens.issueIdentity(sub, 3600),
     async stop() {
-      await Promise.all(all().map((p) => p.kill('SIGKILL')));
+      // With PARLEY_NODE_FLAGS (profiling), a clean stop lets Node write its profiles at exit.
+      await Promise.all(all().map((p) => p.kill(process.env.PARLEY_NODE_FLAGS ? 'SIGTERM' : 'SIGKILL')));
       const client = new pg.Client({ connectionString: databaseUrl });
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS "${env.PARLEY_PG_SCHEMA}" CASCADE`).catch(() => undefined);
