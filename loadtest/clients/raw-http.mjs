@@ -33,11 +33,17 @@ class Connection {
       socket.destroy();
       const pending = this.pending;
       this.pending = null;
-      if (pending) pending.resolve({ status: 0, error: error?.code ?? error?.message ?? 'closed' });
-      this.pool.release(this);
+      // An idle connection the server closed stays in the idle list and reconnects on its next
+      // request; only a busy one goes back (releasing an idle one would list it twice).
+      if (pending) {
+        pending.resolve({ status: 0, error: error?.code ?? error?.message ?? 'closed' });
+        this.pool.release(this);
+      }
     };
     socket.on('error', fail);
     socket.on('close', () => fail(new Error('connection closed')));
+    // A request without an answer for 30 s fails instead of holding its lane forever.
+    socket.setTimeout(30_000, () => this.pending && fail(new Error('timeout')));
     this.socket = socket;
   }
 
