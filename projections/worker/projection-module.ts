@@ -8,8 +8,14 @@ export interface ProjectionModule {
   projections(): SqliteProjection[];
 }
 
+/** The function a module (named by URL, as a worker must) exports under `name`. */
+export async function importFunction<F extends (...args: never[]) => unknown>(moduleUrl: string, name: string): Promise<F> {
+  const loaded = (await import(moduleUrl)) as Record<string, unknown>;
+  const fn = loaded[name];
+  if (typeof fn !== 'function') throw new Error(`${moduleUrl} exports no ${name}() function`);
+  return fn as F;
+}
+
 export async function loadProjections(moduleUrl: string): Promise<SqliteProjection[]> {
-  const loaded = (await import(moduleUrl)) as Partial<ProjectionModule>;
-  if (typeof loaded.projections !== 'function') throw new Error(`${moduleUrl} exports no projections() function`);
-  return loaded.projections();
+  return (await importFunction<ProjectionModule['projections']>(moduleUrl, 'projections'))();
 }

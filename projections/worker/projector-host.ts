@@ -1,23 +1,16 @@
 import Database from 'better-sqlite3';
 import type { MessagePort } from 'node:worker_threads';
 import { sqliteProjector, type ReadAll, type StoredEventLike } from '../shared/index.js';
-import { loadProjections } from './projection-module.js';
-import type { FromWorker, LogSource, Positions, ProjectorWorkerData, ToWorker } from './protocol.js';
+import { importFunction, loadProjections } from './projection-module.js';
+import type { FromWorker, LogReader, LogSource, Positions, ProjectorWorkerData, ToWorker } from './protocol.js';
 
 interface PendingRead {
   resolve: (events: readonly StoredEventLike[]) => void;
   reject: (error: Error) => void;
 }
 
-interface LogReader {
-  readRange(after: number, upTo: number): StoredEventLike[];
-  close(): void;
-}
-
 async function openLog(source: LogSource): Promise<LogReader> {
-  const loaded = (await import(source.module)) as { openLogReader?: (file: string) => LogReader };
-  if (typeof loaded.openLogReader !== 'function') throw new Error(`${source.module} exports no openLogReader() function`);
-  return loaded.openLogReader(source.file);
+  return (await importFunction<(file: string) => LogReader>(source.module, 'openLogReader'))(source.file);
 }
 
 const describe = (error: unknown) => String((error as Error | undefined)?.stack ?? error);

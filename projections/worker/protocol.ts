@@ -19,6 +19,13 @@ export interface LogSource {
   file: string;
 }
 
+/** What a log module's `openLogReader(file)` returns. */
+export interface LogReader {
+  /** The events with `after < position <= upTo`, in order. */
+  readRange(after: number, upTo: number): StoredEventLike[];
+  close(): void;
+}
+
 export type Positions = [name: string, position: number][];
 
 export type ToWorker =

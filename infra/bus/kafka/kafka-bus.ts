@@ -42,8 +42,9 @@ const LOG_LEVELS = {
  *
  * Publishing: an idempotent producer (`acks: -1`, one request in flight, retried without limit by
  * kafkajs while the broker is away), keyed by stream, so one room's events land in one partition
- * in publish order; a room's events of one publish share one record (see `toMessages`). `publish` resolves once every event is acknowledged by all
- * in-sync replicas; the relay moves its checkpoint only then.
+ * in publish order; a room's events of one publish share one record (see `toMessages`).
+ * `publish` resolves once every event is acknowledged by all in-sync replicas; the relay moves
+ * its checkpoint only then.
  *
  * Consuming: `subscribe({ group })` joins that consumer group (members share partitions; each
  * group sees everything). The handler is awaited per fetched batch (one partition at a time) and
@@ -172,7 +173,7 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           if (batch.messages.length === 0 || stopping || !isRunning() || isStale()) return;
-          const events = batch.messages.length === 1 ? fromMessageValue(batch.messages[0]!.value) : batch.messages.flatMap((m) => fromMessageValue(m.value));
+          const events = batch.messages.flatMap((m) => fromMessageValue(m.value));
           const handled = Promise.resolve(handler(events));
           inFlight = handled;
           await handled;

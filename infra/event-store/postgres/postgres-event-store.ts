@@ -159,15 +159,15 @@ export async function postgresEventStore(options: PostgresEventStoreOptions): Pr
     const ids = new Set<string>();
     for (const p of batch) for (const e of p.events) ids.add(e.id);
     const streams = [...new Set(batch.map((p) => p.stream))];
-    // The lock comes first, in its own statement: the snapshot of the next statement is taken
-    // after we hold it, so it sees every append committed before ours.
     try {
+      // The lock comes first, in its own statement: the snapshot of the next statement is taken
+      // after we hold it, so it sees every append committed before ours.
       const results = (await writer.query(
-      `BEGIN; SELECT pg_advisory_xact_lock(${lockKey});
-       SELECT 'head' AS kind, NULL AS key, coalesce(max(position), 0) AS position, NULL::integer AS revision FROM ${table}
-       UNION ALL SELECT 'event', id, position, revision FROM ${table} WHERE id IN (SELECT json_array_elements_text(${literal(JSON.stringify([...ids]))}::json))
-       UNION ALL SELECT 'stream', stream, NULL, revision FROM ${streamsTable} WHERE stream IN (SELECT json_array_elements_text(${literal(JSON.stringify(streams))}::json))`,
-    )) as unknown as Array<pg.QueryResult<{ kind: string; key: string | null; position: string | null; revision: number | null }>>;
+        `BEGIN; SELECT pg_advisory_xact_lock(${lockKey});
+         SELECT 'head' AS kind, NULL AS key, coalesce(max(position), 0) AS position, NULL::integer AS revision FROM ${table}
+         UNION ALL SELECT 'event', id, position, revision FROM ${table} WHERE id IN (SELECT json_array_elements_text(${literal(JSON.stringify([...ids]))}::json))
+         UNION ALL SELECT 'stream', stream, NULL, revision FROM ${streamsTable} WHERE stream IN (SELECT json_array_elements_text(${literal(JSON.stringify(streams))}::json))`,
+      )) as unknown as Array<pg.QueryResult<{ kind: string; key: string | null; position: string | null; revision: number | null }>>;
       let head = 0;
       const known = new Map<string, KnownEvent>();
       const revisions = new Map<string, number>();

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { metricValue, percentile } from './bench-stats.js';
 import { createRoom, repoRoot, startEmbedded, startTestCluster, Viewer, type Room } from './cluster-harness.js';
 
 /*
@@ -72,13 +73,9 @@ function cpuByProcess(parley: Array<{ name: string; pid: number | undefined }>):
   return out;
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
-
 async function scrapeGauge(url: string, name: string): Promise<number | null> {
   try {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(name));
-    return line ? Number(line.split(' ').at(-1)) : null;
+    return metricValue(await (await fetch(`${url}/metrics`)).text(), name);
   } catch {
     return null;
   }

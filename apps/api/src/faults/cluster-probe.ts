@@ -1,3 +1,4 @@
+import { metricValue, percentile } from './bench-stats.js';
 import { createRoom, startTestCluster, until, Viewer, type Room } from './cluster-harness.js';
 
 /*
@@ -81,14 +82,13 @@ try {
     });
   }
   const pct = (values: number[]) => {
-    const s = [...values].sort((a, b) => a - b);
-    const at = (p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-    return { p50: at(50), p99: at(99), max: s.at(-1) };
+    const sorted = [...values].sort((a, b) => a - b);
+    return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) };
   };
   const processes: Record<string, unknown> = {};
   for (const p of cluster.all()) {
     const text = await (await fetch(`${p.url}/metrics`)).text();
-    const value = (prefix: string) => Number(text.split('\n').find((l) => l.startsWith(prefix))?.split(' ').at(-1) ?? NaN);
+    const value = (prefix: string) => metricValue(text, prefix) ?? NaN;
     const appends = value('parley_event_store_append_duration_seconds_count');
     processes[p.name] = {
       eventLoopDelayP99Ms: Math.round(value('parley_event_loop_delay_seconds{quantile="0.99"}') * 1000),

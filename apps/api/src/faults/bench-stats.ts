@@ -1,0 +1,9 @@
+/** The value at percentile `p` (0–100) of ascending `sorted`; NaN when empty. */
+export const percentile = (sorted: readonly number[], p: number): number =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+/** The value of the first sample line of a Prometheus text page that starts with `prefix` (name and labels), or null. */
+export function metricValue(text: string, prefix: string): number | null {
+  const line = text.split('\n').find((l) => l.startsWith(prefix));
+  return line ? Number(line.split(' ').at(-1)) : null;
+}
