@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { adminAnalyticsOf } from './application/admin-analytics.js';
 import type { AppRouter } from './trpc/index.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
+import { eventually } from './testing/eventually.js';
 
 /*
  * A real server with CLICKHOUSE_URL pointing at the real ClickHouse (fresh database): messages go
@@ -41,15 +42,6 @@ const openGuest = (roomId: string) =>
 
 const trpc = (token?: string) =>
   createTRPCClient<AppRouter>({ links: [httpLink({ url: `${server.url}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })] });
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > until) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const posts = [
   { text: 'Hello from Twitch', source: 'twitch', userId: 'alice' },

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { faultyProjectionsModule } from '@parley/projections/worker/testing';
 import { startTestServer, type TestServer } from './testing/test-server.js';
+import { eventually } from './testing/eventually.js';
 
 /*
  * The embedded profile applies its SQLite read models in a worker thread. When that worker stops
@@ -21,15 +22,6 @@ const readyz = async () => {
   return { status: res.status, body: await res.text() };
 };
 
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('read models in a worker thread', () => {
   it.each([
     ['a batch the worker cannot apply', 'TestBoom', /boom at \d+/],
@@ -41,7 +33,7 @@ describe('read models in a worker thread', () => {
     expect(await readyz()).toEqual({ status: 200, body: expect.stringContaining('ready') });
 
     const { position } = await server.parley.ctx.store.append('test-fault', [{ id: randomUUID(), type, data: {} }], 'any');
-    const failed = await until(readyz, (r) => r.status !== 200);
+    const failed = await eventually(readyz, (r) => r.status !== 200);
     expect(failed.status).toBe(503);
     expect(failed.body).toMatch(reason);
     expect(lines).toHaveLength(1);
