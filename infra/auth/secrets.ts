@@ -9,18 +9,31 @@ export function newApiKey(): { key: string; hash: string; prefix: string } {
 /** API keys carry 192 random bits, so one SHA-256 is enough; a slow hash would only slow every request. */
 export const hashApiKey = (key: string): string => hash('sha256', key, 'hex');
 
-/** Stored hashes as bytes, so checking a key on every ingress request allocates no hex strings. */
+/** Stored hashes as bytes, so checking a key allocates no hex strings. */
 const storedHashBytes = new Map<string, Buffer>();
+/**
+ * Keys that matched, by the stored hash they matched: an ingress source sends the same key with
+ * every request, and hashing it each time showed in profiles. Only a presented key equal to one
+ * that already matched is a hit, so the cache tells a caller nothing it did not already know; a
+ * rotated key has a new stored hash and is hashed again (and refused).
+ */
+const matchedKeys = new Map<string, string>();
+const MAX_CACHED = 10_000;
+
+function boundedSet<V>(map: Map<string, V>, key: string, value: V): void {
+  if (map.size >= MAX_CACHED) map.clear();
+  map.set(key, value);
+}
 
 export function apiKeyMatches(presented: string, storedHash: string | null): boolean {
   if (!storedHash) return false;
+  if (matchedKeys.get(presented) === storedHash) return true;
   let expected = storedHashBytes.get(storedHash);
-  if (!expected) {
-    if (storedHashBytes.size >= 10_000) storedHashBytes.clear();
-    storedHashBytes.set(storedHash, (expected = Buffer.from(storedHash, 'hex')));
-  }
+  if (!expected) boundedSet(storedHashBytes, storedHash, (expected = Buffer.from(storedHash, 'hex')));
   const given = hash('sha256', presented, 'buffer');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  const matches = given.length === expected.length && timingSafeEqual(given, expected);
+  if (matches) boundedSet(matchedKeys, presented, storedHash);
+  return matches;
 }
 
 export const newWebhookSecret = (): string => `whsec_${randomBytes(24).toString('base64url')}`;

@@ -53,6 +53,16 @@ describe('secrets', () => {
     expect(apiKeyMatches(k.key, null)).toBe(false);
   });
 
+  it('refuses a key that matched before once the room has a new one (the match cache follows the stored hash)', () => {
+    const old = newApiKey();
+    const rotated = newApiKey();
+    expect(apiKeyMatches(old.key, old.hash)).toBe(true);
+    expect(apiKeyMatches(old.key, old.hash)).toBe(true);
+    expect(apiKeyMatches(old.key, rotated.hash)).toBe(false);
+    expect(apiKeyMatches(rotated.key, rotated.hash)).toBe(true);
+    expect(apiKeyMatches(rotated.key, old.hash)).toBe(false);
+  });
+
   it('checks HMAC signatures with the right length and format only', () => {
     const body = Buffer.from('{"type":"chat"}');
     const sig = hmacHex('s3cret', body);

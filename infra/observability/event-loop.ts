@@ -7,12 +7,15 @@ import type { MetricsRegistry } from './metrics.js';
  * Returns a stop function.
  */
 export function trackEventLoopDelay(metrics: MetricsRegistry, windowMs = 10_000): () => void {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  const resolutionMs = 10;
+  const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
   histogram.enable();
   let last = { p50: 0, p99: 0, max: 0 };
   const timer = setInterval(() => {
-    // nanoseconds → seconds; an empty window (no samples yet) reads as 0, not NaN.
-    const seconds = (ns: number) => (Number.isFinite(ns) ? ns / 1e9 : 0);
+    // Node records the whole interval between its timer's runs, the resolution included (an idle
+    // loop reads 10 ms), so the delay is what exceeds it. Nanoseconds → seconds; an empty window
+    // (no samples yet) reads as 0, not NaN.
+    const seconds = (ns: number) => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - resolutionMs) / 1e3 : 0);
     last = { p50: seconds(histogram.percentile(50)), p99: seconds(histogram.percentile(99)), max: seconds(histogram.max) };
     histogram.reset();
   }, windowMs);

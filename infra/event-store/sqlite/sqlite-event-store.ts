@@ -14,6 +14,7 @@ import {
 import { onEmit, pollingSubscription } from '../subscription.js';
 import { toStored, type EventRow } from './event-row.js';
 import { createWriter, openDatabase, type AppendOutcome, type EncodedAppend } from './sqlite-writer.mjs';
+import { packAppends } from './packed-appends.mjs';
 
 interface PendingAppend {
   stream: string;
@@ -105,7 +106,8 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
     return new Promise((resolve) => {
       const id = ++seq;
       inFlight.set(id, resolve);
-      worker!.postMessage({ seq: id, appends });
+      const packed = packAppends(appends);
+      worker!.postMessage(packed !== null ? { seq: id, packed } : { seq: id, appends });
     });
   };
 

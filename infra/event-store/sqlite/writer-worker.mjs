@@ -1,7 +1,8 @@
 // Worker thread that owns the SQLite event store's write connection, so inserts and the fsync
-// of each commit do not block the main thread. Messages: { seq, appends } → { seq, recordedAt, outcomes } | { seq, error }.
+// of each commit do not block the main thread. Messages: { seq, packed } (see packed-appends.mjs) or { seq, appends } → { seq, recordedAt, outcomes } | { seq, error }.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createWriter, openDatabase } from './sqlite-writer.mjs';
+import { unpackAppends } from './packed-appends.mjs';
 
 const db = openDatabase(workerData.file);
 const writer = createWriter(db);
@@ -13,7 +14,7 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    const { recordedAt, outcomes } = writer.appendBatch(message.appends);
+    const { recordedAt, outcomes } = writer.appendBatch(message.packed !== undefined ? unpackAppends(message.packed) : message.appends);
     parentPort.postMessage({ seq: message.seq, recordedAt, outcomes });
   } catch (error) {
     parentPort.postMessage({ seq: message.seq, error: String(error?.stack ?? error) });
