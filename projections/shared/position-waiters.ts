@@ -8,6 +8,11 @@ export class PositionWaiters {
 
   constructor(private readonly position: () => number) {}
 
+  /** How many readers are waiting. */
+  get waiting(): number {
+    return this.waiters.size;
+  }
+
   wait(target: number, timeoutMs: number): Promise<boolean> {
     if (this.position() >= target) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {

@@ -27,7 +27,7 @@ describe('sqliteProjector', () => {
     expect(positionsOf(db)).toEqual([
       { name: 'audit-log', version: '1', position: 20 },
       { name: 'room-directory', version: '1', position: 20 },
-      { name: 'timeline', version: '1', position: 20 },
+      { name: 'timeline', version: '2', position: 20 },
     ]);
     expect(db.prepare('SELECT count(*) AS n FROM room_directory').get()).toEqual({ n: 3 });
   });

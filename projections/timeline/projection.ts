@@ -3,7 +3,10 @@ import { asRoomEvent, perConnection, type SqliteDb, type SqliteProjection, type 
 
 /*
  * Chat history per room, by room sequence number (the event's stream revision).
- * - timeline_messages: one row per posted message; a removal erases its payload and meta.
+ * - timeline_messages: one row per posted message; a removal erases its payload and meta. Its
+ *   key is the event's log position: rows arrive in that order, so an insert lands on the table's
+ *   last page whatever the room. Keyed by (room, seq) as it was (WITHOUT ROWID), rows of a few
+ *   hundred bytes made every commit rewrite a page per room, 2-3 times the cost per message.
  * - timeline_removals: one row per removal, so a resuming client replays removals too.
  * - timeline_heads: per room, the last sequence number seen (any room event) and the first
  *   sequence number from which the frames are complete (raised by retention).
@@ -21,6 +24,7 @@ export interface TimelineOptions {
 function migrate(db: SqliteDb): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS timeline_messages (
+      position   INTEGER PRIMARY KEY,
       room_id    TEXT NOT NULL,
       seq        INTEGER NOT NULL,
       message_id TEXT NOT NULL,
@@ -32,10 +36,11 @@ function migrate(db: SqliteDb): void {
       via        TEXT NOT NULL,
       at         INTEGER NOT NULL,
       removed    INTEGER NOT NULL DEFAULT 0,
-      removed_at INTEGER,
-      PRIMARY KEY (room_id, seq)
-    ) WITHOUT ROWID;
-    CREATE UNIQUE INDEX IF NOT EXISTS timeline_messages_by_id ON timeline_messages (room_id, message_id);
+      removed_at INTEGER
+    );
+    CREATE UNIQUE INDEX IF NOT EXISTS timeline_messages_by_seq ON timeline_messages (room_id, seq);
+    -- By message id alone: ids grow with time, so this index too is appended to at its end.
+    CREATE INDEX IF NOT EXISTS timeline_messages_by_id ON timeline_messages (message_id);
     CREATE TABLE IF NOT EXISTS timeline_removals (
       room_id    TEXT NOT NULL,
       seq        INTEGER NOT NULL,
@@ -59,8 +64,8 @@ const statements = perConnection((db) => ({
      ON CONFLICT(room_id) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)`,
   ),
   post: db.prepare(
-    `INSERT INTO timeline_messages (room_id, seq, message_id, kind, payload, meta, sender, visibility, via, at)
-     VALUES (@roomId, @seq, @messageId, @kind, @payload, @meta, @sender, @visibility, @via, @at)
+    `INSERT INTO timeline_messages (position, room_id, seq, message_id, kind, payload, meta, sender, visibility, via, at)
+     VALUES (@position, @roomId, @seq, @messageId, @kind, @payload, @meta, @sender, @visibility, @via, @at)
      ON CONFLICT DO NOTHING`,
   ),
   find: db.prepare<[string, string], { sender: string | null; visibility: string }>(
@@ -82,8 +87,9 @@ const statements = perConnection((db) => ({
   raiseCompleteFrom: db.prepare<[number, string]>('UPDATE timeline_heads SET complete_from = MAX(complete_from, ?) WHERE room_id = ?'),
 }));
 
-function posted(db: SqliteDb, roomId: string, seq: number, data: ChatMessagePosted['data']): void {
+function posted(db: SqliteDb, position: number, roomId: string, seq: number, data: ChatMessagePosted['data']): void {
   statements(db).post.run({
+    position,
     roomId,
     seq,
     messageId: data.messageId,
@@ -127,7 +133,7 @@ export function timelineProjection(options: TimelineOptions = {}): SqliteProject
   return {
     name: 'timeline',
     // Retention changes which rows exist, so it is part of the version: changing it rebuilds.
-    version: keep === undefined ? '1' : `1;keep=${keep}`,
+    version: keep === undefined ? '2' : `2;keep=${keep}`,
     tables: timelineTables,
     migrate,
     apply(db: SqliteDb, stored: StoredEventLike) {
@@ -136,7 +142,7 @@ export function timelineProjection(options: TimelineOptions = {}): SqliteProject
       statements(db).head.run({ roomId: room.roomId, seq: room.seq });
       const { event } = room;
       if (event.type === 'ChatMessagePosted') {
-        posted(db, room.roomId, room.seq, event.data);
+        posted(db, room.position, room.roomId, room.seq, event.data);
         if (keep !== undefined) trim(db, room.roomId, keep);
       } else if (event.type === 'ChatMessageRemoved') {
         removed(db, room.roomId, room.seq, event.data);

@@ -8,6 +8,8 @@ export interface ProjectorWorkerData {
   projectionsModule: string;
   /** Where live batches are read, when they come as position ranges (see `LogSource`). */
   log?: LogSource;
+  /** Least time between two commits of live ranges (ms); see `WorkerProjectorOptions`. */
+  liveCommitIntervalMs?: number;
 }
 
 /**
@@ -30,8 +32,13 @@ export type Positions = [name: string, position: number][];
 
 export type ToWorker =
   | { kind: 'apply'; seq: number; events: readonly StoredEventLike[] }
-  /** A live batch by its positions (`after < position <= upTo`), read from the worker's `log`. */
-  | { kind: 'apply-range'; seq: number; after: number; upTo: number }
+  /**
+   * A live batch by its positions (`after < position <= upTo`), read from the worker's `log`.
+   * `urgent`: a reader waits for it, so it is committed without waiting for the commit interval.
+   */
+  | { kind: 'apply-range'; seq: number; after: number; upTo: number; urgent: boolean }
+  /** A reader waits: commit the live ranges held back now. */
+  | { kind: 'flush' }
   /** `projection: null` is a catchUp of every projection, a name is a rebuild of that one. */
   | { kind: 'replay'; id: number; projection: string | null; batchSize?: number }
   | { kind: 'page'; id: number; events: readonly StoredEventLike[] }

@@ -79,6 +79,51 @@ describe('workerProjector', () => {
     expect(dumpTables(reader, allTables)).toEqual(inlineRows(events));
   });
 
+  it('with a commit interval, merges the ranges that arrive within it into one commit, and commits at once for a waiting reader', async () => {
+    const { events } = streamRoomScenario();
+    const logFile = join(tempFile(), '..', 'log.json');
+    writeFileSync(logFile, JSON.stringify(events));
+    const commits: string[][] = [];
+    const { projector, reader } = await started({
+      log: { module: jsonFileLogModule, file: logFile },
+      liveCommitIntervalMs: 60_000,
+      onApplied: (streams) => commits.push([...streams].sort()),
+    });
+    const positionRow = reader.prepare('SELECT position FROM projection_positions WHERE name = ?');
+    // The first range commits at once (no commit yet in the interval); the next ones are held.
+    projector.applyBatch(events.slice(0, 3));
+    expect(await projector.waitFor(3, 5_000)).toBe(true);
+    for (const batch of chunks(events.slice(3, 12), 3)) projector.applyBatch(batch);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(projector.position()).toBe(3);
+    expect(positionRow.get('timeline')).toEqual({ position: 3 });
+    // A reader waiting for its write does not wait a minute: the held ranges commit together.
+    const started_ = performance.now();
+    expect(await projector.waitFor(12, 5_000)).toBe(true);
+    expect(performance.now() - started_).toBeLessThan(2_000);
+    expect(commits).toHaveLength(2);
+    // A range sent while a reader waits is committed without being held.
+    const waiting = projector.waitFor(20, 5_000);
+    projector.applyBatch(events.slice(12));
+    expect(await waiting).toBe(true);
+    expect(commits).toHaveLength(3);
+    expect(dumpTables(reader, allTables)).toEqual(inlineRows(events));
+  });
+
+  it('with a commit interval, commits what it holds before it closes', async () => {
+    const { events } = streamRoomScenario();
+    const logFile = join(tempFile(), '..', 'log.json');
+    writeFileSync(logFile, JSON.stringify(events));
+    const { projector, file } = await started({ log: { module: jsonFileLogModule, file: logFile }, liveCommitIntervalMs: 60_000 });
+    projector.applyBatch(events.slice(0, 2));
+    expect(await projector.waitFor(2, 5_000)).toBe(true);
+    projector.applyBatch(events.slice(2));
+    await projector.close();
+    const after = new Database(file, { readonly: true });
+    expect(after.prepare('SELECT MIN(position) AS position FROM projection_positions').get()).toEqual({ position: events.length });
+    after.close();
+  });
+
   it('with a log, fails (and applies nothing more) when the log lacks events of a range it was sent', async () => {
     const { events } = streamRoomScenario();
     const logFile = join(tempFile(), '..', 'log.json');
