@@ -9,7 +9,7 @@ import { createRoom, repoRoot, startEmbedded, startTestCluster, Viewer, type Roo
  * Durable ingress ceiling and ingress → WebSocket latency, cluster profile vs embedded profile,
  * same load generator (apps/api/src/faults/ingress-load.ts, its own process).
  *
- *   node --import tsx apps/api/src/faults/cluster-bench.ts [--seconds 15] [--connections 128] [--rooms 16] [--profiles cluster,embedded] [--batch 1]
+ *   node --import tsx apps/api/src/faults/cluster-bench.ts [--seconds 15] [--connections 128] [--rooms 16] [--profiles cluster,embedded] [--batch 1] [--rates 2500]
  *
  * `--batch N` (N > 1) sends N messages per request to `/ingress/batch` (one durable append each),
  * in the ceiling and the latency runs; rates count messages.
@@ -32,6 +32,8 @@ const profiles = arg('profiles', 'cluster,embedded').split(',');
 /** A second latency run at this fixed rate: the pipeline's own delay, with little queueing. */
 const lowRate = Number(arg('low-rate', '100'));
 const batch = Number(arg('batch', '1'));
+/** More latency runs at these fixed rates (e.g. 2500: half of issue 7's 5,000 msgs/s target), whatever the ceiling. */
+const fixedRates = arg('rates', '').split(',').filter(Boolean).map(Number);
 
 interface LoadSummary {
   seconds: number;
@@ -104,6 +106,8 @@ async function measure(profile: string, targets: string[], fanouts: string[], ow
   await Promise.all(viewers.map((v) => v.open()));
   const half = await latencyRun(viewers, targets, roomKeys, halfRate, projectorUrl);
   const low = await latencyRun(viewers, targets, roomKeys, Math.min(lowRate, halfRate), projectorUrl);
+  const atRates = [];
+  for (const rate of fixedRates) atRates.push(await latencyRun(viewers, targets, roomKeys, rate, projectorUrl));
   for (const v of viewers) v.close();
   return {
     profile,
@@ -111,6 +115,7 @@ async function measure(profile: string, targets: string[], fanouts: string[], ow
     cpuAtCeiling,
     atHalfCeiling: half,
     atLowRate: low,
+    ...(atRates.length > 0 ? { atRates } : {}),
   };
 }
 
