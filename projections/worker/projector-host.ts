@@ -85,9 +85,12 @@ export async function hostProjector(port: MessagePort, data: ProjectorWorkerData
     return events;
   };
 
-  // Live ranges held back until the commit interval has passed, merged while contiguous.
+  // Live batches held back until the commit interval has passed, then applied in one commit, in
+  // the order they came. A range that continues the one before it extends it (one read of the log).
   const interval = data.liveCommitIntervalMs ?? 0;
-  let held: { after: number; upTo: number; seq: number } | null = null;
+  type HeldPart = { after: number; upTo: number } | { events: readonly StoredEventLike[] };
+  let held: HeldPart[] = [];
+  let heldSeq = 0;
   let heldTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   let lastLiveCommit = -Infinity;
   const cancelHeldTimer = () => {
@@ -96,15 +99,16 @@ export async function hostProjector(port: MessagePort, data: ProjectorWorkerData
     clearImmediate(heldTimer as NodeJS.Immediate);
     heldTimer = null;
   };
+  const eventsOf = (part: HeldPart) => ('events' in part ? part.events : readRange(part.after, part.upTo));
   const applyHeld = () => {
     cancelHeldTimer();
-    const range = held;
-    held = null;
-    if (range === null) return;
+    const parts = held;
+    held = [];
+    if (parts.length === 0) return;
     lastLiveCommit = performance.now();
-    applyLive(range.seq, () => readRange(range.after, range.upTo));
+    applyLive(heldSeq, () => (parts.length === 1 ? eventsOf(parts[0]!) : parts.flatMap(eventsOf)));
   };
-  /** After the messages already queued (they may extend the range), and not before the interval. */
+  /** After the messages already queued (they may add to the batch), and not before the interval. */
   const scheduleHeld = (now: boolean) => {
     const wait = now ? 0 : lastLiveCommit + interval - performance.now();
     if (heldTimer !== null) {
@@ -113,14 +117,12 @@ export async function hostProjector(port: MessagePort, data: ProjectorWorkerData
     }
     heldTimer = wait > 0 ? setTimeout(applyHeld, wait) : setImmediate(applyHeld);
   };
-  const holdRange = (seq: number, after: number, upTo: number, urgent: boolean) => {
-    if (held !== null && held.upTo === after) {
-      held.upTo = upTo;
-      held.seq = seq;
-    } else {
-      applyHeld();
-      held = { after, upTo, seq };
-    }
+  const hold = (seq: number, part: HeldPart, urgent: boolean) => {
+    if (interval <= 0) return applyLive(seq, () => eventsOf(part));
+    const last = held.at(-1);
+    if (last && 'upTo' in last && 'after' in part && last.upTo === part.after) last.upTo = part.upTo;
+    else held.push(part);
+    heldSeq = seq;
     scheduleHeld(urgent);
   };
 
@@ -140,12 +142,11 @@ export async function hostProjector(port: MessagePort, data: ProjectorWorkerData
     if (closed) return;
     switch (message.kind) {
       case 'apply':
-        applyHeld();
-        return applyLive(message.seq, () => message.events);
+        return hold(message.seq, { events: message.events }, message.urgent);
       case 'apply-range':
-        return holdRange(message.seq, message.after, message.upTo, message.urgent);
+        return hold(message.seq, { after: message.after, upTo: message.upTo }, message.urgent);
       case 'flush':
-        if (held !== null) scheduleHeld(true);
+        if (held.length > 0) scheduleHeld(true);
         return;
       case 'replay':
         applyHeld();

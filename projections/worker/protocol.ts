@@ -31,7 +31,7 @@ export interface LogReader {
 export type Positions = [name: string, position: number][];
 
 export type ToWorker =
-  | { kind: 'apply'; seq: number; events: readonly StoredEventLike[] }
+  | { kind: 'apply'; seq: number; events: readonly StoredEventLike[]; urgent: boolean }
   /**
    * A live batch by its positions (`after < position <= upTo`), read from the worker's `log`.
    * `urgent`: a reader waits for it, so it is committed without waiting for the commit interval.

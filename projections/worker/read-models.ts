@@ -15,7 +15,7 @@ export interface SqliteReadModelsOptions {
   onApplied?: (streams: readonly string[]) => void;
   /** Worker only: the log live batches come from, read by the worker itself (see `LogSource`). */
   log?: LogSource;
-  /** Worker with a `log` only: least time between live commits (see `WorkerProjectorOptions`). */
+  /** Worker only: least time between live commits (see `WorkerProjectorOptions`). */
   liveCommitIntervalMs?: number;
   /** Worker only: called once when the projector stops applying batches. */
   onFailure?: (error: Error) => void;

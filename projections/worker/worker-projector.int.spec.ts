@@ -110,6 +110,20 @@ describe('workerProjector', () => {
     expect(dumpTables(reader, allTables)).toEqual(inlineRows(events));
   });
 
+  it('with a commit interval and no log, merges the batches it was sent (events, and ranges after a gap) into one commit', async () => {
+    const { events } = streamRoomScenario();
+    const commits: string[][] = [];
+    const { projector, reader } = await started({ liveCommitIntervalMs: 60_000, onApplied: (streams) => commits.push([...streams].sort()) });
+    projector.applyBatch(events.slice(0, 2));
+    expect(await projector.waitFor(2, 5_000)).toBe(true);
+    for (const batch of chunks(events.slice(2), 4)) projector.applyBatch(batch);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(projector.position()).toBe(2);
+    expect(await projector.waitFor(events.length, 5_000)).toBe(true);
+    expect(commits).toHaveLength(2);
+    expect(dumpTables(reader, allTables)).toEqual(inlineRows(events));
+  });
+
   it('with a commit interval, commits what it holds before it closes', async () => {
     const { events } = streamRoomScenario();
     const logFile = join(tempFile(), '..', 'log.json');

@@ -21,10 +21,11 @@ export interface WorkerProjectorOptions {
   /** Batches handed over and not yet applied before `applyBatch` asks its caller to wait. Default 64. */
   maxInFlight?: number;
   /**
-   * With a `log`: the least time between two commits of live batches (ms, default 0). Batches
-   * that arrive in between are merged into one transaction. Spread over many rooms, each batch
-   * rewrites a page per room, so fewer, larger commits cost several times less per event. A
-   * reader waiting in `waitFor` never waits for the interval: its batch is committed at once.
+   * The least time between two commits of live batches (ms; default 0: each batch commits on its
+   * own, as it comes). Batches that arrive in between are merged into one transaction: each commit
+   * writes its pages to the WAL, and batches spread over many rooms touch a page per room, so fewer,
+   * larger commits cost less per event and write far less. A reader waiting in `waitFor` never
+   * waits for the interval: its batch is committed at once.
    */
   liveCommitIntervalMs?: number;
 }
@@ -161,10 +162,9 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
       if (failure || closing || events.length === 0) return;
       const first = events[0]!.position;
       const last = events[events.length - 1]!.position;
-      if (options.log && last - first === events.length - 1) {
-        send({ kind: 'apply-range', seq: ++lastSeq, after: first - 1, upTo: last, urgent: waiters.waiting > 0 });
-      }
-      else send({ kind: 'apply', seq: ++lastSeq, events });
+      const urgent = waiters.waiting > 0;
+      if (options.log && last - first === events.length - 1) send({ kind: 'apply-range', seq: ++lastSeq, after: first - 1, upTo: last, urgent });
+      else send({ kind: 'apply', seq: ++lastSeq, events, urgent });
       if (lastSeq - appliedSeq < maxInFlight) return;
       return new Promise<void>((resolve) => drained.push(resolve));
     },
