@@ -39,7 +39,8 @@ function migrate(db: SqliteDb): void {
       removed_at INTEGER
     );
     CREATE UNIQUE INDEX IF NOT EXISTS timeline_messages_by_seq ON timeline_messages (room_id, seq);
-    -- By message id alone: ids grow with time, so this index too is appended to at its end.
+    -- By message id alone: ids are UUIDv7 and grow with time, so this index too is mostly appended
+    -- to at its end (ids derived from an Idempotency-Key are hash-shaped and land anywhere).
     CREATE INDEX IF NOT EXISTS timeline_messages_by_id ON timeline_messages (message_id);
     CREATE TABLE IF NOT EXISTS timeline_removals (
       room_id    TEXT NOT NULL,
