@@ -62,6 +62,8 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
   let lastReplayId = 0;
   let lastSeq = 0;
   let appliedSeq = 0;
+  /** A `flush` was sent and no commit has been reported since. */
+  let flushAsked = false;
   /** Callers of applyBatch told to wait until fewer batches are in flight. */
   let drained: Array<() => void> = [];
 
@@ -115,6 +117,7 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
         setPositions(message.positions);
         return ready.resolve();
       case 'applied':
+        flushAsked = false;
         setPositions(message.positions);
         if (message.streams.length > 0) options.onApplied?.(message.streams);
         settleWaiters(false);
@@ -176,7 +179,11 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
     },
     waitFor(target, timeoutMs) {
       if (failure) return Promise.resolve(position() >= target);
-      if (position() < target && options.liveCommitIntervalMs) send({ kind: 'flush' });
+      // One flush per commit is enough: many readers waiting at once must not undo the merging.
+      if (position() < target && options.liveCommitIntervalMs && !flushAsked) {
+        flushAsked = true;
+        send({ kind: 'flush' });
+      }
       return waiters.wait(target, timeoutMs);
     },
     catchUp(readAll, replayOptions) {
