@@ -91,13 +91,15 @@ export async function hostProjector(port: MessagePort, data: ProjectorWorkerData
   type HeldPart = { after: number; upTo: number } | { events: readonly StoredEventLike[] };
   let held: HeldPart[] = [];
   let heldSeq = 0;
-  let heldTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  // Either a timer (the interval has not passed) or an immediate (after the queued messages).
+  let heldTimer: NodeJS.Timeout | null = null;
+  let heldImmediate: NodeJS.Immediate | null = null;
   let lastLiveCommit = -Infinity;
   const cancelHeldTimer = () => {
-    if (heldTimer === null) return;
-    clearTimeout(heldTimer as NodeJS.Timeout);
-    clearImmediate(heldTimer as NodeJS.Immediate);
+    if (heldTimer !== null) clearTimeout(heldTimer);
+    if (heldImmediate !== null) clearImmediate(heldImmediate);
     heldTimer = null;
+    heldImmediate = null;
   };
   const eventsOf = (part: HeldPart) => ('events' in part ? part.events : readRange(part.after, part.upTo));
   const applyHeld = () => {
@@ -111,11 +113,10 @@ export async function hostProjector(port: MessagePort, data: ProjectorWorkerData
   /** After the messages already queued (they may add to the batch), and not before the interval. */
   const scheduleHeld = (now: boolean) => {
     const wait = now ? 0 : lastLiveCommit + interval - performance.now();
-    if (heldTimer !== null) {
-      if (wait > 0) return;
-      cancelHeldTimer();
-    }
-    heldTimer = wait > 0 ? setTimeout(applyHeld, wait) : setImmediate(applyHeld);
+    if (heldImmediate !== null || (heldTimer !== null && wait > 0)) return;
+    cancelHeldTimer();
+    if (wait > 0) heldTimer = setTimeout(applyHeld, wait);
+    else heldImmediate = setImmediate(applyHeld);
   };
   const hold = (seq: number, part: HeldPart, urgent: boolean) => {
     if (interval <= 0) return applyLive(seq, () => eventsOf(part));
