@@ -8,7 +8,7 @@ export interface ProjectorWorkerData {
   projectionsModule: string;
   /** Where live batches are read, when they come as position ranges (see `LogSource`). */
   log?: LogSource;
-  /** Least time between two commits of live ranges (ms); see `WorkerProjectorOptions`. */
+  /** Least time between two commits of live batches, ranges or events (ms); see `WorkerProjectorOptions`. */
   liveCommitIntervalMs?: number;
 }
 
@@ -31,13 +31,14 @@ export interface LogReader {
 export type Positions = [name: string, position: number][];
 
 export type ToWorker =
+  /** A live batch as its events; `urgent` as for `apply-range`. */
   | { kind: 'apply'; seq: number; events: readonly StoredEventLike[]; urgent: boolean }
   /**
    * A live batch by its positions (`after < position <= upTo`), read from the worker's `log`.
    * `urgent`: a reader waits for it, so it is committed without waiting for the commit interval.
    */
   | { kind: 'apply-range'; seq: number; after: number; upTo: number; urgent: boolean }
-  /** A reader waits: commit the live ranges held back now. */
+  /** A reader waits: commit the live batches held back now. */
   | { kind: 'flush' }
   /** `projection: null` is a catchUp of every projection, a name is a rebuild of that one. */
   | { kind: 'replay'; id: number; projection: string | null; batchSize?: number }
