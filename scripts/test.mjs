@@ -58,9 +58,21 @@ if (args.length === 0) {
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+// Failures are named again just above the summary line, so a log cut to its last lines still says
+// which test failed and why.
+const failures = [];
 for (const [i, report] of reports.entries()) {
   if (existsSync(report)) {
     const r = JSON.parse(readFileSync(report, 'utf8'));
+    for (const file of r.testResults ?? []) {
+      const where = file.name.startsWith(root) ? file.name.slice(root.length + 1) : file.name;
+      if (file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed')) {
+        failures.push(`${where}: ${firstLine(file.message)}`);
+      }
+      for (const t of file.assertionResults ?? []) {
+        if (t.status === 'failed') failures.push(`${where} > ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
+      }
+    }
     passed += r.numPassedTests;
     failed += r.numFailedTests + (r.numFailedTestSuites > 0 && r.numFailedTests === 0 ? r.numFailedTestSuites : 0);
     skipped += r.numPendingTests + r.numTodoTests;
@@ -71,5 +83,10 @@ for (const [i, report] of reports.entries()) {
 passed += extraPassed;
 failed += extraFailed;
 if (!ok && failed === 0) failed = 1;
+if (failures.length > 0) console.log(`\nfailed tests:\n${failures.map((f) => `  ✗ ${f}`).join('\n')}`);
 console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(ok && failed === 0 ? 0 : 1);
+
+function firstLine(text) {
+  return String(text ?? '').split('\n').find((line) => line.trim() !== '')?.trim().slice(0, 300) ?? '';
+}
