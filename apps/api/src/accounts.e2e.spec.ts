@@ -199,6 +199,31 @@ describe('logout', () => {
     expect((await roomsAs(other.body.data.token, 'erin')).status).toBe(200);
   });
 
+  it("the ended session's access token is refused by the stream-room REST, tRPC and realtime surfaces too", async () => {
+    const ivan = await http.register('ivan');
+    const created = await http.call('POST', '/rooms', { token: ivan.token, body: { name: 'ivan-live', allowed_providers: ['guest'] } });
+    expect(created.status).toBe(200);
+    const room = created.body.room as string;
+    const trpcAs = (token: string) =>
+      createTRPCClient<AppRouter>({ links: [httpLink({ url: `${server.url}/trpc`, headers: () => ({ 'x-forwarded-for': freshIp(), authorization: `Bearer ${token}` }) })] });
+    const sse = (token: string) => fetch(`${server.url}/sse?room=${room}&token=${token}`, { signal: AbortSignal.timeout(2_000) }).catch(() => ({ status: 0 }));
+    // While the session lives, the token owns the room everywhere.
+    expect((await http.call('GET', '/rooms', { token: ivan.token })).body).toMatchObject({ rooms: [expect.objectContaining({ room })] });
+    expect((await trpcAs(ivan.token).rooms.listOwned.query()).rooms).toHaveLength(1);
+    const live = await fetch(`${server.url}/sse?room=${room}&token=${ivan.token}`);
+    expect(live.status).toBe(200);
+    await live.body?.cancel();
+
+    expect((await logout(ivan.token)).status).toBe(200);
+    for (const res of [await http.call('GET', '/rooms', { token: ivan.token }), await http.call('PUT', `/rooms/${room}`, { token: ivan.token, body: { name: 'taken over' } })]) {
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ error: 'Unauthorized', message: 'Session ended', status: 401 });
+    }
+    await expect(trpcAs(ivan.token).rooms.listOwned.query()).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+    expect((await sse(ivan.token)).status).toBe(401);
+    expect((await http.call('GET', `/rooms/${room}/public`)).body).toMatchObject({ name: 'ivan-live' });
+  });
+
   it('needs an account access token', async () => {
     expectError(await http.call('POST', '/api/auth/logout', { ip: freshIp() }), 401, 'UNAUTHORIZED');
     expectError(await logout(await server.identity('discord:123')), 401, 'UNAUTHORIZED');

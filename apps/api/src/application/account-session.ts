@@ -2,8 +2,8 @@ import { usernameKey } from '@parley/domain/simple-rooms';
 import { isSessionActive } from '@parley/domain/users';
 import { ACCOUNT_SUBJECT_PREFIX, bearerToken, type TokenService } from '@parley/infra/auth';
 import type { ApiContext } from '../context.js';
-import type { Caller } from './caller.js';
-import { refuse, type Refusal } from './outcome.js';
+import { identifyCaller, type Caller } from './caller.js';
+import { isRefusal, refuse, type Refusal } from './outcome.js';
 import { perContext } from './per-context.js';
 import { UserStore } from './user-store.js';
 
@@ -11,8 +11,7 @@ import { UserStore } from './user-store.js';
 export interface AccountSession {
   userId: string;
   username: string;
-  /** null only for tRPC callers while caller.ts does not forward the `sid` claim (see `accountOfCaller`). */
-  sid: string | null;
+  sid: string;
 }
 
 /** The account a Bearer credential claims, checked for signature and expiry but not yet for an active session. */
@@ -40,29 +39,43 @@ export async function claimedAccount(tokens: TokenService, authorization: string
 export async function activeSession(ctx: ApiContext, session: AccountSession): Promise<AccountSession | Refusal> {
   const state = await userStoreOf(ctx).load(session.userId);
   if (!state.profile) return refuse('unauthenticated', 'Unknown account');
-  const now = ctx.now();
-  const alive = session.sid !== null ? isSessionActive(state, session.sid, now) : Object.keys(state.families).some((sid) => isSessionActive(state, sid, now));
-  if (!alive) return refuse('unauthenticated', 'Session ended');
+  if (!isSessionActive(state, session.sid, ctx.now())) return refuse('unauthenticated', 'Session ended');
   return { ...session, username: state.profile.username };
+}
+
+/**
+ * The caller of a request, with an account's access token refused once its session ended (logout,
+ * or a refresh-token reuse) although the token itself has not expired yet. Every surface that
+ * takes account tokens identifies callers through this, not `identifyCaller` alone.
+ */
+export async function identifyCallerWithSession(ctx: ApiContext, authorization: string | undefined): Promise<Caller> {
+  const caller = await identifyCaller(ctx.tokens, authorization);
+  return caller.kind === 'identity' && (await accountSessionEnded(ctx, caller)) ? { kind: 'invalid', reason: 'session_ended' } : caller;
+}
+
+/** Whether a verified identity is an account session that has ended. Other identities (`discord:…`) have no session to end. */
+export async function accountSessionEnded(ctx: ApiContext, identity: Identity): Promise<boolean> {
+  const session = accountSessionOf(identity);
+  return session !== undefined && isRefusal(await activeSession(ctx, session));
+}
+
+type Identity = Extract<Caller, { kind: 'identity' }>;
+
+/** The account session an identity names: an account subject with a session id. */
+function accountSessionOf(identity: Identity): AccountSession | undefined {
+  if (!identity.sid || !identity.userId.startsWith(ACCOUNT_SUBJECT_PREFIX)) return undefined;
+  return { userId: identity.userId.slice(ACCOUNT_SUBJECT_PREFIX.length), username: identity.username ?? '', sid: identity.sid };
 }
 
 /** The X-Username header, when sent, must name the token's account (case-insensitively, as usernames are unique). */
 export const usernameMatches = (session: AccountSession, header: string | undefined): boolean =>
   header !== undefined && usernameKey(header) === usernameKey(session.username);
 
-/**
- * The account of a tRPC caller. tRPC's context carries `caller.ts`'s Caller, which today keeps
- * only the token's subject; once it forwards the `username`/`sid` claims the exact session is
- * checked. Until then a `user:` identity is accepted while the account has any live session.
- */
+/** The account of a tRPC caller, its session checked again (a batch may outlive the check at identification). */
 export async function accountOfCaller(ctx: ApiContext, caller: Caller): Promise<AccountSession | null | Refusal> {
   if (caller.kind === 'anonymous') return null;
-  if (caller.kind !== 'identity' || !caller.userId.startsWith(ACCOUNT_SUBJECT_PREFIX)) return refuse('unauthenticated', 'An account access token is required');
-  const claims = caller as { sid?: unknown; username?: unknown };
-  const userId = caller.userId.slice(ACCOUNT_SUBJECT_PREFIX.length);
-  return activeSession(ctx, {
-    userId,
-    username: typeof claims.username === 'string' ? claims.username : '',
-    sid: typeof claims.sid === 'string' ? claims.sid : null,
-  });
+  if (caller.kind === 'invalid' && caller.reason === 'session_ended') return refuse('unauthenticated', 'Session ended');
+  const session = caller.kind === 'identity' ? accountSessionOf(caller) : undefined;
+  if (session === undefined) return refuse('unauthenticated', 'An account access token is required');
+  return activeSession(ctx, session);
 }

@@ -121,7 +121,7 @@ export async function refresh(ctx: ApiContext, presented: string | null): Promis
 
 /** Ends the access token's session: its refresh token stops working and so does every access token of it. */
 export async function logout(ctx: ApiContext, session: AccountSession): Promise<Record<string, never> | Refusal> {
-  const familyId = session.sid ?? 'all';
+  const familyId = session.sid;
   const outcome = await userStoreOf(ctx).execute(session.userId, (state) => {
     const events = userDecider.decide({ type: 'LogOut', familyId, at: ctx.now() }, state);
     return isDomainError(events) ? { events: [], value: refusalOf(events) } : { events, value: null };

@@ -9,7 +9,7 @@ export type Caller =
   | { kind: 'identity'; userId: string; username?: string; sid?: string }
   | { kind: 'room'; userId: string; room: string; name: string; roles: string[] }
   | { kind: 'api_key'; key: string }
-  | { kind: 'invalid'; reason: 'expired' | 'invalid' };
+  | { kind: 'invalid'; reason: 'expired' | 'invalid' | 'session_ended' };
 
 export async function identifyCaller(tokens: TokenService, authorization: string | undefined): Promise<Caller> {
   if (authorization === undefined || authorization === '') return { kind: 'anonymous' };
@@ -45,10 +45,12 @@ export function callerQuota(ctx: { config: { PARLEY_RATE_LIMIT_PER_MINUTE: numbe
   return quota;
 }
 
+const invalidCredentialMessages = { expired: 'Token expired', invalid: 'Invalid token', session_ended: 'Session ended' } as const;
+
 /** A missing or unusable credential, the same answer on every surface that needs one. */
 export function credentialRefusal(caller: Caller): Refusal | null {
   if (caller.kind === 'anonymous') return refuse('unauthenticated', 'Missing token');
-  if (caller.kind === 'invalid') return refuse('unauthenticated', caller.reason === 'expired' ? 'Token expired' : 'Invalid token');
+  if (caller.kind === 'invalid') return refuse('unauthenticated', invalidCredentialMessages[caller.reason]);
   return null;
 }
 

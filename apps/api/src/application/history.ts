@@ -2,7 +2,7 @@ import type { history as historyContract } from '@parley/contracts';
 import { activeRestrictions, isModerator, type RoomState } from '@parley/domain/rooms';
 import { history, type TimelineMessage, type TimelineViewer } from '@parley/projections/timeline';
 import type { ApiContext } from '../context.js';
-import { actorOn, type Caller } from './caller.js';
+import { actorOn, credentialRefusal, type Caller } from './caller.js';
 import { isRefusal, refuse, type Refusal } from './outcome.js';
 
 /** How long a history read waits for the timeline to reach the store head (read-your-writes). */
@@ -49,8 +49,7 @@ export async function readHistory(
   const state = await ctx.rooms.state(roomId);
   if (!state) {
     // A bad credential is reported before an unknown room, so probing room ids needs a valid token.
-    if (caller.kind === 'invalid') return refuse('unauthenticated', caller.reason === 'expired' ? 'Token expired' : 'Invalid token');
-    if (caller.kind === 'anonymous') return refuse('unauthenticated', 'Missing token');
+    if (caller.kind === 'invalid' || caller.kind === 'anonymous') return credentialRefusal(caller)!;
     return refuse('not_found', "Room doesn't exist");
   }
   const viewer = historyViewer(state, caller, ctx.now());

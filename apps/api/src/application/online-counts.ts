@@ -1,7 +1,8 @@
 /**
  * Viewer counts on a cluster api node. Viewers connect to the fan-out nodes, so an api node asks
  * each of them (`GET /internal/online`) every `intervalMs` and adds the answers up; a node that
- * stops answering stops counting after `staleMs`.
+ * stops answering stops counting after `staleMs`. One round of asks at a time: a round that takes
+ * longer than the interval (a loaded machine) delays the next instead of piling up beside it.
  */
 export interface OnlineCounts {
   online(roomId: string): number;
@@ -13,9 +14,14 @@ interface NodeAnswer {
   at: number;
 }
 
-export function pollOnlineCounts(fanoutUrls: readonly string[], options: { intervalMs?: number; staleMs?: number; now?: () => number } = {}): OnlineCounts {
+export function pollOnlineCounts(
+  fanoutUrls: readonly string[],
+  options: { intervalMs?: number; staleMs?: number; timeoutMs?: number; now?: () => number } = {},
+): OnlineCounts {
   const intervalMs = options.intervalMs ?? 1000;
   const staleMs = options.staleMs ?? 5000;
+  // Not the interval: a short interval must not turn every slow answer into no answer at all.
+  const timeoutMs = options.timeoutMs ?? Math.max(intervalMs, 2000);
   const now = options.now ?? Date.now;
   const answers = new Map<string, NodeAnswer>();
   let totals = new Map<string, number>();
@@ -30,11 +36,14 @@ export function pollOnlineCounts(fanoutUrls: readonly string[], options: { inter
     totals = next;
   };
 
+  let polling = false;
   const poll = async () => {
+    if (polling) return;
+    polling = true;
     await Promise.all(
       fanoutUrls.map(async (url) => {
         try {
-          const res = await fetch(`${url}/internal/online`, { signal: AbortSignal.timeout(intervalMs) });
+          const res = await fetch(`${url}/internal/online`, { signal: AbortSignal.timeout(timeoutMs) });
           if (!res.ok) return;
           const body = (await res.json()) as { rooms?: Record<string, number> };
           if (body.rooms && typeof body.rooms === 'object') answers.set(url, { rooms: body.rooms, at: now() });
@@ -43,6 +52,7 @@ export function pollOnlineCounts(fanoutUrls: readonly string[], options: { inter
         }
       }),
     );
+    polling = false;
     recount();
   };
 

@@ -4,13 +4,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pollOnlineCounts, type OnlineCounts } from './online-counts.js';
 
 /** A stand-in fan-out node: answers `GET /internal/online` with whatever `rooms` holds now. */
-async function fanoutNode(rooms: Record<string, number>) {
+async function fanoutNode(rooms: Record<string, number>, delayMs = 0) {
+  let asked = 0;
   const server = http.createServer((req, res) => {
     if (req.url !== '/internal/online') return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ rooms }));
+    asked++;
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ rooms })), delayMs);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, rooms, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    rooms,
+    asked: () => asked,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 const until = async (check: () => boolean, what: string) => {
@@ -46,5 +53,15 @@ describe('pollOnlineCounts', () => {
     await b.close();
     await until(() => counts!.online('r1') === 4, 'the silent node dropped');
     await a.close();
+  });
+
+  it('counts a node that answers slower than the interval, asking it one round at a time', async () => {
+    const slow = await fanoutNode({ r1: 6 }, 250);
+    counts = pollOnlineCounts([slow.url], { intervalMs: 50 });
+    await until(() => counts!.online('r1') === 6, 'the slow answer counted');
+    // 250 ms answers at a 50 ms interval: rounds wait for each other instead of stacking up.
+    expect(slow.asked()).toBeLessThanOrEqual(2);
+    counts.stop();
+    await slow.close();
   });
 });

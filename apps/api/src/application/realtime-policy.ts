@@ -1,6 +1,7 @@
 import { isListedModerator, activeRestrictions } from '@parley/domain/rooms';
 import type { Authenticate, OnClientSend } from '@parley/infra/realtime';
 import type { ApiContext } from '../context.js';
+import { accountSessionEnded } from './account-session.js';
 import { shortId } from './ids.js';
 import type { Ingress } from './ingress.js';
 import { admitToSimpleRoomChat, sendToSimpleRoomChat } from './simple-room-chat-realtime.js';
@@ -29,8 +30,11 @@ export function realtimeAuthenticate(ctx: ApiContext): Authenticate {
       } else {
         const identity = await ctx.tokens.verifyIdentity(token);
         if (!identity.ok) return { ok: false, status: 401, message: identity.reason === 'expired' || roomToken.reason === 'expired' ? 'Token expired' : 'Invalid token' };
-        const sub = identity.claims.sub;
-        principal = { userId: sub, displayName: identity.claims.username ?? sub, roles: [], isModerator: isListedModerator(state, sub) };
+        const { sub, username, sid } = identity.claims;
+        if (await accountSessionEnded(ctx, { kind: 'identity', userId: sub, ...(username ? { username } : {}), ...(sid ? { sid } : {}) })) {
+          return { ok: false, status: 401, message: 'Session ended' };
+        }
+        principal = { userId: sub, displayName: username ?? sub, roles: [], isModerator: isListedModerator(state, sub) };
         // Anyone else signed in comes in only through a provider the room allows (`discord:123` needs "discord").
         const provider = sub.includes(':') ? sub.slice(0, sub.indexOf(':')) : null;
         if (!principal.isModerator && (provider === null || !state.allowedProviders.includes(provider))) {

@@ -5,7 +5,7 @@ import { newApiKey, newWebhookSecret, hashApiKey } from '@parley/infra/auth';
 import { auditLog, type AuditEntry } from '@parley/projections/audit-log';
 import { getRoom, roomsOwnedBy, type RoomDirectoryEntry } from '@parley/projections/room-directory';
 import type { ApiContext } from '../context.js';
-import { actorOn, type Caller } from './caller.js';
+import { actorOn, credentialRefusal, type Caller } from './caller.js';
 import { derivedId, derivedShortId, shortId } from './ids.js';
 import { isRefusal, refuse, refusalOf, type Refusal } from './outcome.js';
 
@@ -42,8 +42,7 @@ function stateView(s: RoomState): streamRooms.OwnedRoom {
   };
 }
 
-const unauthenticated = (caller: Caller): Refusal | null =>
-  caller.kind === 'invalid' ? refuse('unauthenticated', caller.reason === 'expired' ? 'Token expired' : 'Invalid token') : null;
+const unauthenticated = (caller: Caller): Refusal | null => (caller.kind === 'invalid' ? credentialRefusal(caller) : null);
 
 /** Endpoints about the caller as a person (own rooms, admin) take an identity token only; a room token or API key is the wrong audience. */
 function identityRequired(caller: Caller): Refusal | null {

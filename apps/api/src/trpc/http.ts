@@ -2,7 +2,8 @@ import { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { fromFetchResponse, toFetchRequest, type HttpReply, type HttpRequest } from '@parley/infra/http';
 import { quotaHeaders } from '@parley/infra/rate-limit';
-import { callerKey, callerQuota, identifyCaller } from '../application/caller.js';
+import { identifyCallerWithSession } from '../application/account-session.js';
+import { callerKey, callerQuota } from '../application/caller.js';
 import type { ApiContext } from '../context.js';
 import { appRouter } from './app-router.js';
 
@@ -13,7 +14,7 @@ import { appRouter } from './app-router.js';
 export function trpcHandler(ctx: ApiContext) {
   const quota = callerQuota(ctx);
   return async (req: HttpRequest): Promise<HttpReply> => {
-    const caller = await identifyCaller(ctx.tokens, req.headers.authorization);
+    const caller = await identifyCallerWithSession(ctx, req.headers.authorization);
     const q = quota.check(callerKey(caller, req.ip), ctx.now());
     const response = await fetchRequestHandler({
       endpoint: '/trpc',

@@ -3,7 +3,8 @@ import type { HttpReply, HttpRequest } from '@parley/infra/http';
 import { quotaHeaders } from '@parley/infra/rate-limit';
 import type { z, ZodType } from 'zod';
 import * as useCases from '../../application/admin-analytics.js';
-import { callerKey, callerQuota, identifyCaller, type Caller } from '../../application/caller.js';
+import { identifyCallerWithSession } from '../../application/account-session.js';
+import { callerKey, callerQuota, type Caller } from '../../application/caller.js';
 import { isRefusal, type Refusal } from '../../application/outcome.js';
 import type { ApiContext } from '../../context.js';
 import type { Operation } from '../shared/operation.js';
@@ -31,7 +32,7 @@ export function adminAnalyticsOperations(ctx: ApiContext): Operation[] {
 
   function endpoint<S extends ZodType>(schema: S, run: (caller: Caller, query: z.output<S>) => Promise<unknown | Refusal>) {
     return async (req: HttpRequest): Promise<HttpReply> => {
-      const caller = await identifyCaller(ctx.tokens, req.headers.authorization);
+      const caller = await identifyCallerWithSession(ctx, req.headers.authorization);
       const q = quota.check(callerKey(caller, req.ip), ctx.now());
       const headers = quotaHeaders(q);
       if (!q.allowed) return streamRoomsError(429, 'Too many requests', headers);

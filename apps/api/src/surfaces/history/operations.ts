@@ -1,7 +1,8 @@
 import { history, streamRooms } from '@parley/contracts';
 import type { HttpReply, HttpRequest } from '@parley/infra/http';
 import { quotaHeaders } from '@parley/infra/rate-limit';
-import { callerKey, callerQuota, identifyCaller } from '../../application/caller.js';
+import { identifyCallerWithSession } from '../../application/account-session.js';
+import { callerKey, callerQuota } from '../../application/caller.js';
 import { readHistory } from '../../application/history.js';
 import { isRefusal } from '../../application/outcome.js';
 import type { ApiContext } from '../../context.js';
@@ -20,7 +21,7 @@ export function historyOperations(ctx: ApiContext): Operation[] {
   const quota = callerQuota(ctx);
 
   const handle = async (req: HttpRequest): Promise<HttpReply> => {
-    const caller = await identifyCaller(ctx.tokens, req.headers.authorization);
+    const caller = await identifyCallerWithSession(ctx, req.headers.authorization);
     const q = quota.check(callerKey(caller, req.ip), ctx.now());
     const headers = quotaHeaders(q);
     if (!q.allowed) return streamRoomsError(429, 'Too many requests', headers);

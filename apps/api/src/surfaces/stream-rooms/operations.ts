@@ -2,7 +2,8 @@ import { streamRooms } from '@parley/contracts';
 import type { HttpReply, HttpRequest } from '@parley/infra/http';
 import { fixedWindowQuota, quotaHeaders, type FixedWindowQuota } from '@parley/infra/rate-limit';
 import type { z, ZodType } from 'zod';
-import { callerKey, callerQuota, identifyCaller, type Caller } from '../../application/caller.js';
+import { identifyCallerWithSession } from '../../application/account-session.js';
+import { callerKey, callerQuota, type Caller } from '../../application/caller.js';
 import { isRefusal, type Refusal } from '../../application/outcome.js';
 import * as useCases from '../../application/stream-rooms.js';
 import type { ApiContext } from '../../context.js';
@@ -42,7 +43,7 @@ export function streamRoomsOperations(ctx: ApiContext): Operation[] {
     status = 200,
   ) {
     return async (req: HttpRequest): Promise<HttpReply> => {
-      const caller = await identifyCaller(ctx.tokens, req.headers.authorization);
+      const caller = await identifyCallerWithSession(ctx, req.headers.authorization);
       const q = quota.check(callerKey(caller, req.ip), ctx.now());
       const headers = quotaHeaders(q);
       if (!q.allowed) return streamRoomsError(429, 'Too many requests', headers);
