@@ -31,6 +31,8 @@ const clusterEnvSchema = z.object({
   PARLEY_KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
   /** Kafka consumer session timeout (ms): how soon a dead member's partitions move to another. */
   PARLEY_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
+  /** How long a connection to a broker may take before kafkajs retries it (ms); raise it on a loaded machine. */
+  PARLEY_KAFKA_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(3000),
 });
 
 export interface ClusterSettings {
@@ -40,6 +42,7 @@ export interface ClusterSettings {
   topic: string;
   partitions: number;
   sessionTimeoutMs: number;
+  connectionTimeoutMs: number;
 }
 
 /** Where the cluster's services are: from the environment (defaults: the service scripts' ports). */
@@ -54,6 +57,7 @@ export function clusterSettings(env: NodeJS.ProcessEnv = process.env): ClusterSe
     topic: e.PARLEY_KAFKA_TOPIC,
     partitions: e.PARLEY_KAFKA_PARTITIONS,
     sessionTimeoutMs: e.PARLEY_KAFKA_SESSION_TIMEOUT_MS,
+    connectionTimeoutMs: e.PARLEY_KAFKA_CONNECTION_TIMEOUT_MS,
   };
 }
 
@@ -72,6 +76,7 @@ export const openClusterBus = (settings: ClusterSettings, clientId: string, newG
     partitions: settings.partitions,
     newGroupsStartAt,
     sessionTimeoutMs: settings.sessionTimeoutMs,
+    connectionTimeoutMs: settings.connectionTimeoutMs,
     logLevel: 'error',
   });
 

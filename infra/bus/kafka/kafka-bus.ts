@@ -18,6 +18,8 @@ export interface KafkaBusOptions {
   sessionTimeoutMs?: number;
   /** Consumer heartbeat interval (ms). Default a third of the session timeout. */
   heartbeatIntervalMs?: number;
+  /** How long opening a connection to a broker may take before kafkajs retries it. Default 3000. */
+  connectionTimeoutMs?: number;
   /** Longest a fetch waits for new records (ms). Default 50, for low delivery latency. */
   maxWaitTimeMs?: number;
   /** How often handled offsets are committed (ms). Default 200. */
@@ -66,7 +68,7 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: LOG_LEVELS[options.logLevel ?? 'nothing'],
-    connectionTimeout: 3000,
+    connectionTimeout: options.connectionTimeoutMs ?? 3000,
     retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 20 },
     socketFactory: noDelaySockets,
   });
