@@ -34,21 +34,34 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
   let position = await deps.checkpoints.load(name);
   let saved = position;
   let savedAt = 0;
-  let saving: Promise<void> = Promise.resolve();
+  let writing: Promise<void> | undefined;
+  let writeAgain = false;
   let trailing: NodeJS.Timeout | undefined;
 
-  // Saves run one after another, so a slower older save never overwrites a newer position.
+  /** Writes the position; while a write is under way, one more follows it with the newest position. */
   const save = (): Promise<void> => {
     if (trailing) clearTimeout(trailing);
     trailing = undefined;
     savedAt = Date.now();
-    const at = position;
-    saving = saving.then(async () => {
-      if (at <= saved) return;
-      await deps.checkpoints.save(name, at);
-      saved = at;
-    });
-    return saving;
+    if (writing) {
+      writeAgain = true;
+      return writing;
+    }
+    writing = (async () => {
+      do {
+        writeAgain = false;
+        const at = position;
+        if (at <= saved) continue;
+        try {
+          await deps.checkpoints.save(name, at);
+          saved = at;
+        } catch {
+          // Tried again by the next save; until then a restart re-publishes a little more.
+        }
+      } while (writeAgain);
+      writing = undefined;
+    })();
+    return writing;
   };
 
   const sub: Subscription = deps.store.subscribeToAll(
@@ -56,9 +69,10 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
     async (batch) => {
       await deps.bus.publish(batch);
       position = batch[batch.length - 1]!.position;
+      // Not awaited: the next batch is published while the checkpoint is written.
       const wait = savedAt + every - Date.now();
-      if (wait <= 0) await save();
-      else trailing ??= setTimeout(() => void save().catch(() => undefined), wait);
+      if (wait <= 0) void save();
+      else trailing ??= setTimeout(() => void save(), wait);
     },
     { batchSize: deps.batchSize ?? 1000, pollMs: deps.pollMs ?? 200 },
   );
@@ -69,7 +83,7 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
       sub.close();
       await sub.done.catch(() => undefined);
       // A checkpoint that cannot be written now only means a longer replay next start.
-      await save().catch(() => undefined);
+      await save();
     },
   };
 }
