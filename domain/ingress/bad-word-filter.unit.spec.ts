@@ -104,7 +104,8 @@ describe('bad-word filter (custom lists)', () => {
     for (const text of nasty) {
       const started = performance.now();
       expect(filter(text).blocked).toBe(false);
-      expect(performance.now() - started).toBeLessThan(250);
+      // A few ms here; catastrophic backtracking on 64 KB would take minutes. The bound leaves room for a busy machine.
+      expect(performance.now() - started).toBeLessThan(1_000);
     }
   });
 });
