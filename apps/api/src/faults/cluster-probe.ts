@@ -24,12 +24,13 @@ const seconds = arg('seconds', 12);
 const batch = Math.max(1, arg('batch', 1));
 
 const cluster = await startTestCluster({ apis: 2, fanouts: 2, projector: false });
+// Closed before the cluster stops, or they would try to reconnect to it forever and the probe never exits.
+const viewers: Viewer[] = [];
 try {
   const apis = cluster.apis.map((a) => a.url);
   const owner = await cluster.identity('discord:probe');
   const rooms: Room[] = [];
   for (let i = 0; i < roomCount; i++) rooms.push(await createRoom(apis[0]!, owner, `probe ${i}`));
-  const viewers: Viewer[] = [];
   for (const room of rooms) {
     for (const fanout of cluster.fanouts) viewers.push(new Viewer(fanout.url, room.room, await room.viewerToken(apis[0]!, `guest:probe${viewers.length}`)));
   }
@@ -103,5 +104,6 @@ try {
     ),
   );
 } finally {
+  for (const v of viewers) v.close();
   await cluster.stop();
 }
