@@ -90,7 +90,8 @@ const COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_
 export async function postgresEventStore(options: PostgresEventStoreOptions): Promise<EventStore> {
   const schema = options.schema ?? 'parley';
   const table = `${quoteIdent(schema)}.events`;
-  const streamsTable = `${quoteIdent(schema)}.streams`;
+  const appendPlan = `${quoteIdent(schema)}.append_plan`;
+  const appendRows = `${quoteIdent(schema)}.append_rows`;
   const channel = notifyChannel(schema);
   const lockKey = writerLockKey(schema);
   const now = options.now ?? Date.now;
@@ -149,8 +150,8 @@ export async function postgresEventStore(options: PostgresEventStoreOptions): Pr
 
   /**
    * One group commit in two round trips, both simple-protocol queries carrying their values as
-   * dollar-quoted literals: (1) begin, take the writer lock, read what the plan needs; (2) insert,
-   * notify, commit. Every round trip under the lock waits for this process's event loop, and on a
+   * dollar-quoted literals to the schema's functions (schema.ts): (1) begin, take the writer lock,
+   * read what the plan needs; (2) insert, notify, commit. Every round trip under the lock waits for this process's event loop, and on a
    * busy machine those waits, not PostgreSQL, were what other writers queued behind; the bound
    * version took four.
    */
@@ -164,9 +165,7 @@ export async function postgresEventStore(options: PostgresEventStoreOptions): Pr
       // after we hold it, so it sees every append committed before ours.
       const results = (await writer.query(
         `BEGIN; SELECT pg_advisory_xact_lock(${lockKey});
-         SELECT 'head' AS kind, NULL AS key, coalesce(max(position), 0) AS position, NULL::integer AS revision FROM ${table}
-         UNION ALL SELECT 'event', id, position, revision FROM ${table} WHERE id IN (SELECT json_array_elements_text(${literal(JSON.stringify([...ids]))}::json))
-         UNION ALL SELECT 'stream', stream, NULL, revision FROM ${streamsTable} WHERE stream IN (SELECT json_array_elements_text(${literal(JSON.stringify(streams))}::json))`,
+         SELECT kind, key, pos AS position, rev AS revision FROM ${appendPlan}(${literal(JSON.stringify([...ids]))}::json, ${literal(JSON.stringify(streams))}::json)`,
       )) as unknown as Array<pg.QueryResult<{ kind: string; key: string | null; position: string | null; revision: number | null }>>;
       let head = 0;
       const known = new Map<string, KnownEvent>();
@@ -180,16 +179,7 @@ export async function postgresEventStore(options: PostgresEventStoreOptions): Pr
       if (plan.rows.length === 0) await writer.query('COMMIT');
       else {
         await writer.query(
-          `WITH appended AS (
-             INSERT INTO ${table} (${COLUMNS})
-             SELECT position, id, stream, revision, type, data, metadata, recorded_at
-             FROM json_to_recordset(${literal(recordsetJson(plan.rows))}::json) AS x(position bigint, id text, stream text, revision integer, type text, data json, metadata json, recorded_at bigint)
-           ), moved AS (
-             INSERT INTO ${streamsTable} (stream, revision)
-             SELECT key, value::integer FROM json_each_text(${literal(JSON.stringify(Object.fromEntries(plan.streamRevisions)))}::json)
-             ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision
-           )
-           SELECT pg_notify(${literal(channel)}, ${literal(String(plan.head))});
+          `SELECT ${appendRows}(${literal(recordsetJson(plan.rows))}::json, ${literal(JSON.stringify(Object.fromEntries(plan.streamRevisions)))}::json, ${literal(channel)}, ${plan.head});
            COMMIT`,
         );
       }
