@@ -92,6 +92,8 @@ export async function postgresEventStore(options: PostgresEventStoreOptions): Pr
   const table = `${quoteIdent(schema)}.events`;
   const appendPlan = `${quoteIdent(schema)}.append_plan`;
   const appendRows = `${quoteIdent(schema)}.append_rows`;
+  // The pool is this store's alone, so one name per statement is enough.
+  const readAllStatement = 'parley-read-all';
   const channel = notifyChannel(schema);
   const lockKey = writerLockKey(schema);
   const now = options.now ?? Date.now;
@@ -247,7 +249,8 @@ export async function postgresEventStore(options: PostgresEventStoreOptions): Pr
       return rows.map(toStored);
     },
     async readAll(after, limit) {
-      const { rows } = await pool.query<EventRow>(`SELECT ${COLUMNS} FROM ${table} WHERE position > $1 ORDER BY position LIMIT $2`, [after, limit]);
+      // Named: prepared and planned once per pooled connection, not on every read of every follower.
+      const { rows } = await pool.query<EventRow>({ name: readAllStatement, text: `SELECT ${COLUMNS} FROM ${table} WHERE position > $1 ORDER BY position LIMIT $2`, values: [after, limit] });
       return rows.map(toStored);
     },
     subscribeToAll(after, handler, opts) {
