@@ -93,6 +93,19 @@ export const moderateResponse = z
   })
   .meta({ id: 'ModerateResponse' });
 
+export const removeMessageQuery = z
+  .object({ reason: z.string().min(1).max(500).optional().meta({ description: 'Why, for the audit log.' }) })
+  .meta({ id: 'RemoveMessageQuery' });
+
+export const removeMessageResponse = z
+  .object({
+    room: z.string(),
+    id: z.string().meta({ description: 'The removed message.' }),
+    seq: z.int().min(0).meta({ description: 'The room sequence number of the message (its `msg` frame).' }),
+    removed: z.literal(true),
+  })
+  .meta({ id: 'RemoveMessageResponse', example: { room: 'abc123xyz', id: '0193…', seq: 42, removed: true } });
+
 export const rotateApiKeyResponse = z.object({ api_key: z.string() }).meta({ id: 'RotateApiKeyResponse' });
 
 export const rotateWebhookSecretBody = z
@@ -151,3 +164,5 @@ export type CreateRoomResponse = z.infer<typeof createRoomResponse>;
 export type MintTokenResponse = z.infer<typeof mintTokenResponse>;
 export type ModerateResponse = z.infer<typeof moderateResponse>;
 export type AuditLogResponse = z.infer<typeof auditLogResponse>;
+export type RemoveMessageQuery = z.infer<typeof removeMessageQuery>;
+export type RemoveMessageResponse = z.infer<typeof removeMessageResponse>;

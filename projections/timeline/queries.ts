@@ -124,6 +124,7 @@ const statements = perConnection((db) => {
        ) ORDER BY seq LIMIT @limit`,
     ),
     coverage: db.prepare<[string], { last_seq: number; complete_from: number }>('SELECT last_seq, complete_from FROM timeline_heads WHERE room_id = ?'),
+    message: db.prepare<[string, string], { seq: number; removed: number }>('SELECT seq, removed FROM timeline_messages WHERE room_id = ? AND message_id = ?'),
   };
 });
 
@@ -168,4 +169,10 @@ export function framesAfter(db: SqliteDb, roomId: string, seq: number, limit: nu
 export function timelineCoverage(db: SqliteDb, roomId: string): TimelineCoverage | undefined {
   const row = statements(db).coverage.get(roomId);
   return row === undefined ? undefined : { lastSeq: row.last_seq, completeFrom: row.complete_from };
+}
+
+/** Where a message of the room is and whether it was removed, or undefined if the timeline does not hold it. */
+export function messageStatus(db: SqliteDb, roomId: string, messageId: string): { seq: number; removed: boolean } | undefined {
+  const row = statements(db).message.get(roomId, messageId);
+  return row === undefined ? undefined : { seq: row.seq, removed: row.removed === 1 };
 }

@@ -1,9 +1,10 @@
 import type { streamRooms } from '@parley/contracts';
 import { isDomainError, type DomainError } from '@parley/domain';
-import { isOwner, type RoomState } from '@parley/domain/rooms';
+import { isModerator, isOwner, type RoomState } from '@parley/domain/rooms';
 import { newApiKey, newWebhookSecret, hashApiKey } from '@parley/infra/auth';
 import { auditLog, type AuditEntry } from '@parley/projections/audit-log';
 import { getRoom, roomsOwnedBy, type RoomDirectoryEntry } from '@parley/projections/room-directory';
+import { messageStatus } from '@parley/projections/timeline';
 import type { ApiContext } from '../context.js';
 import { actorOn, credentialRefusal, type Caller } from './caller.js';
 import { derivedId, derivedShortId, shortId } from './ids.js';
@@ -206,6 +207,32 @@ export async function moderate(ctx: ApiContext, roomId: string, caller: Caller, 
   const event = result.events[0];
   const until = event?.type === 'UserModerated' ? event.data.until : null;
   return { room: roomId, action: body.action, target: body.target, until: iso(until), reason: body.reason ?? null };
+}
+
+/**
+ * Removes one message (Parley extension): the owner or a moderator. Its `msg` frame is followed by
+ * a `removed` frame, history keeps its place without its content. A message already removed stays
+ * so and nothing more is recorded; one the timeline does not hold is 404.
+ */
+export async function removeMessage(
+  ctx: ApiContext,
+  roomId: string,
+  caller: Caller,
+  messageId: string,
+  reason: string | undefined,
+): Promise<streamRooms.RemoveMessageResponse | Refusal> {
+  const acting = await actingOn(ctx, roomId, caller);
+  if (isRefusal(acting)) return acting;
+  if (!isModerator(acting.state, acting.actor)) return refuse('forbidden', 'Only the owner or a moderator can remove messages');
+  await ctx.readModels.projector.waitFor(await ctx.store.headPosition(), READ_YOUR_WRITES_MS);
+  const status = messageStatus(ctx.readModels.db, roomId, messageId);
+  if (!status) return refuse('not_found', 'Message not found');
+  if (!status.removed) {
+    const result = orRefusal(await ctx.rooms.execute(roomId, { type: 'RemoveMessage', actor: acting.actor, messageId, ...(reason ? { reason } : {}), at: ctx.now() }));
+    if (isRefusal(result)) return result;
+    if (result.events.length > 0) await ctx.readModels.projector.waitFor(result.position, READ_YOUR_WRITES_MS);
+  }
+  return { room: roomId, id: messageId, seq: status.seq, removed: true };
 }
 
 export async function rotateApiKey(ctx: ApiContext, roomId: string, caller: Caller): Promise<{ api_key: string } | Refusal> {

@@ -28,6 +28,9 @@ export const roomsRouter = router({
   moderate: publicProcedure
     .input(room.extend(streamRooms.moderateBody.shape))
     .mutation(async ({ ctx, input: { room, ...body } }) => unwrap(await useCases.moderate(ctx.api, room, ctx.caller, body))),
+  removeMessage: publicProcedure
+    .input(room.extend({ messageId: z.string().min(1).max(200) }).extend(streamRooms.removeMessageQuery.shape))
+    .mutation(async ({ ctx, input }) => unwrap(await useCases.removeMessage(ctx.api, input.room, ctx.caller, input.messageId, input.reason))),
   rotateApiKey: publicProcedure.input(room).mutation(async ({ ctx, input }) => unwrap(await useCases.rotateApiKey(ctx.api, input.room, ctx.caller))),
   webhookSecret: publicProcedure.input(room).query(async ({ ctx, input }) => unwrap(await useCases.webhookSecret(ctx.api, input.room, ctx.caller))),
   rotateWebhookSecret: publicProcedure

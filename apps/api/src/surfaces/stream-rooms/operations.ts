@@ -143,6 +143,24 @@ export function streamRoomsOperations(ctx: ApiContext): Operation[] {
     },
     {
       ...common,
+      method: 'delete',
+      path: '/rooms/{room}/messages/{messageId}',
+      operationId: 'removeMessage',
+      summary: 'Remove a message (Parley extension)',
+      description:
+        'Removes one message: viewers get a `removed` frame, history keeps its place with `payload: null`, the audit log records it. ' +
+        'Requires a moderator or owner token. Removing a removed message again changes nothing. 404 when the room or the message does not exist.',
+      security: ['bearer'],
+      query: streamRooms.removeMessageQuery,
+      responses: { ...ok('The message is removed.', streamRooms.removeMessageResponse), ...errorResponses, 404: { description: "Not Found - Room or message doesn't exist", schema: streamRooms.streamRoomsError } },
+      handle: endpoint(undefined, async (req, caller) => {
+        const query = validate(streamRooms.removeMessageQuery, Object.fromEntries(req.query));
+        if (!query.ok) return { refused: 'invalid', message: query.message } satisfies Refusal;
+        return useCases.removeMessage(ctx, req.params.room!, caller, req.params.messageId!, query.value.reason);
+      }),
+    },
+    {
+      ...common,
       method: 'post',
       path: '/rooms/{room}/api-key',
       operationId: 'rotateApiKey',
