@@ -124,6 +124,21 @@ describe('workerProjector', () => {
     expect(dumpTables(reader, allTables)).toEqual(inlineRows(events));
   });
 
+  it('with a commit interval, a reader that comes after a flush that found nothing held still gets its held batch at once', async () => {
+    const { events } = streamRoomScenario();
+    const { projector } = await started({ liveCommitIntervalMs: 60_000 });
+    projector.applyBatch(events.slice(0, 2));
+    expect(await projector.waitFor(2, 5_000)).toBe(true);
+    // A reader ahead of everything sent: its flush finds nothing held, and it times out.
+    expect(await projector.waitFor(events.length + 1, 200)).toBe(false);
+    // Sent with no reader waiting, so held for the interval (a minute here)...
+    projector.applyBatch(events.slice(2, 5));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(projector.position()).toBe(2);
+    // ...until a reader wants it: its flush is sent, not taken for the one already answered.
+    expect(await projector.waitFor(5, 5_000)).toBe(true);
+  });
+
   it('with a commit interval, commits what it holds before it closes', async () => {
     const { events } = streamRoomScenario();
     const logFile = join(tempFile(), '..', 'log.json');

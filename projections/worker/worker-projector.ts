@@ -64,6 +64,8 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
   let appliedSeq = 0;
   /** A `flush` was sent and no commit has been reported since. */
   let flushAsked = false;
+  /** A batch was sent without a reader waiting (so the worker may hold it) since the last flush. */
+  let heldSinceFlush = false;
   /** Callers of applyBatch told to wait until fewer batches are in flight. */
   let drained: Array<() => void> = [];
 
@@ -126,6 +128,9 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
           if (lastSeq - appliedSeq < maxInFlight) releaseDrained();
         }
         return;
+      case 'flushed':
+        flushAsked = false;
+        return;
       case 'read':
         return answerRead(message.id, message.replay, message.after, message.limit);
       case 'replayed':
@@ -166,6 +171,7 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
       const first = events[0]!.position;
       const last = events[events.length - 1]!.position;
       const urgent = waiters.waiting > 0;
+      if (!urgent) heldSinceFlush = true;
       if (options.log && last - first === events.length - 1) send({ kind: 'apply-range', seq: ++lastSeq, after: first - 1, upTo: last, urgent });
       else send({ kind: 'apply', seq: ++lastSeq, events, urgent });
       if (lastSeq - appliedSeq < maxInFlight) return;
@@ -179,9 +185,11 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
     },
     waitFor(target, timeoutMs) {
       if (failure) return Promise.resolve(position() >= target);
-      // One flush per commit is enough: many readers waiting at once must not undo the merging.
-      if (position() < target && options.liveCommitIntervalMs && !flushAsked) {
+      // One flush per commit is enough: many readers waiting at once must not undo the merging. A
+      // batch sent (and held) after the last flush needs one of its own.
+      if (position() < target && options.liveCommitIntervalMs && (!flushAsked || heldSinceFlush)) {
         flushAsked = true;
+        heldSinceFlush = false;
         send({ kind: 'flush' });
       }
       return waiters.wait(target, timeoutMs);
