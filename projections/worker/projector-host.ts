@@ -148,7 +148,6 @@ export async function hostProjector(port: MessagePort, data: ProjectorWorkerData
         return hold(message.seq, { after: message.after, upTo: message.upTo }, message.urgent);
       case 'flush':
         if (held.length > 0) scheduleHeld(true);
-        else post({ kind: 'flushed' });
         return;
       case 'replay':
         applyHeld();

@@ -50,8 +50,6 @@ export type FromWorker =
   | { kind: 'ready'; resetAtStart: string[]; positions: Positions }
   /** After a commit. `seq` is set when it answers an `apply` (sent even when the batch changed nothing). */
   | { kind: 'applied'; seq?: number; positions: Positions; streams: string[] }
-  /** Answers a `flush` that found nothing held (a held batch answers with `applied` once committed). */
-  | { kind: 'flushed' }
   /** The worker's replay asks the main thread for a page of the log. */
   | { kind: 'read'; id: number; replay: number; after: number; limit: number }
   | { kind: 'replayed'; id: number; position: number }

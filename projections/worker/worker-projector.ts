@@ -62,9 +62,10 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
   let lastReplayId = 0;
   let lastSeq = 0;
   let appliedSeq = 0;
-  /** A `flush` was sent and no commit has been reported since. */
-  let flushAsked = false;
-  /** A batch was sent without a reader waiting (so the worker may hold it) since the last flush. */
+  /**
+   * A batch was sent without a reader waiting since the last flush, so the worker may hold it. A
+   * batch sent while a reader waits is urgent and committed at once, with whatever was held.
+   */
   let heldSinceFlush = false;
   /** Callers of applyBatch told to wait until fewer batches are in flight. */
   let drained: Array<() => void> = [];
@@ -119,7 +120,6 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
         setPositions(message.positions);
         return ready.resolve();
       case 'applied':
-        flushAsked = false;
         setPositions(message.positions);
         if (message.streams.length > 0) options.onApplied?.(message.streams);
         settleWaiters(false);
@@ -127,9 +127,6 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
           appliedSeq = message.seq;
           if (lastSeq - appliedSeq < maxInFlight) releaseDrained();
         }
-        return;
-      case 'flushed':
-        flushAsked = false;
         return;
       case 'read':
         return answerRead(message.id, message.replay, message.after, message.limit);
@@ -185,10 +182,9 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
     },
     waitFor(target, timeoutMs) {
       if (failure) return Promise.resolve(position() >= target);
-      // One flush per commit is enough: many readers waiting at once must not undo the merging. A
-      // batch sent (and held) after the last flush needs one of its own.
-      if (position() < target && options.liveCommitIntervalMs && (!flushAsked || heldSinceFlush)) {
-        flushAsked = true;
+      // Only when something may be held that no flush has asked for yet: many readers waiting at
+      // once must not undo the merging with a flush each.
+      if (position() < target && options.liveCommitIntervalMs && heldSinceFlush) {
         heldSinceFlush = false;
         send({ kind: 'flush' });
       }
