@@ -17,13 +17,15 @@ export async function identifyCaller(tokens: TokenService, authorization: string
   if (!token) return { kind: 'invalid', reason: 'invalid' };
   if (token.startsWith('sk_live_')) return { kind: 'api_key', key: token };
   const identity = await tokens.verifyIdentity(token);
-  if (identity.ok) {
-    const { sub, username, sid } = identity.claims;
-    return { kind: 'identity', userId: sub, ...(username ? { username } : {}), ...(sid ? { sid } : {}) };
-  }
+  if (identity.ok) return identityCaller(identity.claims);
   const room = await tokens.verifyRoomToken(token);
   if (room.ok) return { kind: 'room', userId: room.claims.sub, room: room.claims.room, name: room.claims.name, roles: room.claims.roles };
   return { kind: 'invalid', reason: identity.reason === 'expired' || room.reason === 'expired' ? 'expired' : 'invalid' };
+}
+
+/** The caller a verified identity token makes: its subject, and the account's username and session when it names them. */
+export function identityCaller(claims: { sub: string; username?: string; sid?: string }): Extract<Caller, { kind: 'identity' }> {
+  return { kind: 'identity', userId: claims.sub, ...(claims.username ? { username: claims.username } : {}), ...(claims.sid ? { sid: claims.sid } : {}) };
 }
 
 /**

@@ -2,6 +2,7 @@ import { isListedModerator, activeRestrictions } from '@parley/domain/rooms';
 import type { Authenticate, OnClientSend } from '@parley/infra/realtime';
 import type { ApiContext } from '../context.js';
 import { accountSessionEnded } from './account-session.js';
+import { identityCaller } from './caller.js';
 import { shortId } from './ids.js';
 import type { Ingress } from './ingress.js';
 import { admitToSimpleRoomChat, sendToSimpleRoomChat } from './simple-room-chat-realtime.js';
@@ -30,10 +31,8 @@ export function realtimeAuthenticate(ctx: ApiContext): Authenticate {
       } else {
         const identity = await ctx.tokens.verifyIdentity(token);
         if (!identity.ok) return { ok: false, status: 401, message: identity.reason === 'expired' || roomToken.reason === 'expired' ? 'Token expired' : 'Invalid token' };
-        const { sub, username, sid } = identity.claims;
-        if (await accountSessionEnded(ctx, { kind: 'identity', userId: sub, ...(username ? { username } : {}), ...(sid ? { sid } : {}) })) {
-          return { ok: false, status: 401, message: 'Session ended' };
-        }
+        const { sub, username } = identity.claims;
+        if (await accountSessionEnded(ctx, identityCaller(identity.claims))) return { ok: false, status: 401, message: 'Session ended' };
         principal = { userId: sub, displayName: username ?? sub, roles: [], isModerator: isListedModerator(state, sub) };
         // Anyone else signed in comes in only through a provider the room allows (`discord:123` needs "discord").
         const provider = sub.includes(':') ? sub.slice(0, sub.indexOf(':')) : null;
