@@ -153,9 +153,9 @@ export async function postgresEventStore(options: PostgresEventStoreOptions): Pr
   /**
    * One group commit in two round trips, both simple-protocol queries carrying their values as
    * dollar-quoted literals to the schema's functions (schema.ts): (1) begin, take the writer lock,
-   * read what the plan needs; (2) insert, notify, commit. Every round trip under the lock waits for this process's event loop, and on a
-   * busy machine those waits, not PostgreSQL, were what other writers queued behind; the bound
-   * version took four.
+   * read what the plan needs; (2) insert, notify, commit. Every round trip under the lock waits
+   * for this process's event loop, and on a busy machine those waits, not PostgreSQL, were what
+   * other writers queued behind; the bound version took four.
    */
   const commitBatch = async (batch: PendingAppend[]): Promise<Outcome[]> => {
     const writer = await writerClient();

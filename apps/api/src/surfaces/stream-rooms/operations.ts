@@ -154,9 +154,8 @@ export function streamRoomsOperations(ctx: ApiContext): Operation[] {
       query: streamRooms.removeMessageQuery,
       responses: { ...ok('The message is removed.', streamRooms.removeMessageResponse), ...errorResponses, 404: { description: "Not Found - Room or message doesn't exist", schema: streamRooms.streamRoomsError } },
       handle: endpoint(undefined, async (req, caller) => {
-        const query = validate(streamRooms.removeMessageQuery, Object.fromEntries(req.query));
-        if (!query.ok) return { refused: 'invalid', message: query.message } satisfies Refusal;
-        return useCases.removeMessage(ctx, req.params.room!, caller, req.params.messageId!, query.value.reason);
+        const query = queryOf(streamRooms.removeMessageQuery, req);
+        return isRefusal(query) ? query : useCases.removeMessage(ctx, req.params.room!, caller, req.params.messageId!, query.reason);
       }),
     },
     {
@@ -207,12 +206,17 @@ export function streamRoomsOperations(ctx: ApiContext): Operation[] {
       query: streamRooms.auditLogQuery,
       responses: { ...ok('A page of entries.', streamRooms.auditLogResponse), ...errorResponses },
       handle: endpoint(undefined, async (req, caller) => {
-        const query = validate(streamRooms.auditLogQuery, Object.fromEntries(req.query));
-        if (!query.ok) return { refused: 'invalid', message: query.message } satisfies Refusal;
-        return useCases.readAuditLog(ctx, caller, query.value);
+        const query = queryOf(streamRooms.auditLogQuery, req);
+        return isRefusal(query) ? query : useCases.readAuditLog(ctx, caller, query);
       }),
     },
   ];
+}
+
+/** The request's query as `schema` reads it, or the refusal (400) a bad one gets. */
+function queryOf<S extends ZodType>(schema: S, req: HttpRequest): z.output<S> | Refusal {
+  const parsed = validate(schema, Object.fromEntries(req.query));
+  return parsed.ok ? parsed.value : { refused: 'invalid', message: parsed.message };
 }
 
 /** The hot read: no token, no await when the room is projected. */
