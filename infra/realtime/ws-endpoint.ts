@@ -10,6 +10,7 @@ import type { Authenticate, OnClientSend } from './principal.js';
 import type { RoomRegistry } from './room-registry.js';
 import type { RoomState } from './room-state.js';
 import type { ViewerContext } from './viewer.js';
+import { upgradeOutsideOwnCork } from './upgrade-outside-cork.js';
 import { WsViewer, type Admission, type WsUserData } from './ws-viewer.js';
 
 export interface WsEndpointDeps {
@@ -30,6 +31,11 @@ const pong = encodeFrame({ t: 'pong' });
 export const refuse = (res: HttpResponse, status: number, message: string): void => {
   const r = refusalOf(status, message);
   res.writeStatus(r.statusLine).writeHeader('content-type', 'application/json').end(r.body);
+};
+
+const openViewer = (viewers: Set<WsViewer>): WsViewer | undefined => {
+  for (const viewer of viewers) if (!viewer.closed) return viewer;
+  return undefined;
 };
 
 const release = (a: Admission) => {
@@ -99,7 +105,7 @@ export function wsBehavior(deps: WsEndpointDeps): WebSocketBehavior<WsUserData> 
         admission = { room: result.room, principal: result.principal, since: parsed.params.since, released: false };
         if (aborted) return release(admission);
         const userData: WsUserData = { admission, viewer: null };
-        res.cork(() => res.upgrade(userData, key, protocol, extensions, context));
+        upgradeOutsideOwnCork(res, () => res.upgrade(userData, key, protocol, extensions, context), openViewer(deps.viewers));
       }).catch((err: unknown) => deps.onError(err, 'ws upgrade'));
     },
 
