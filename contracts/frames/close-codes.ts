@@ -6,7 +6,7 @@ export const closeCodes = {
   messageTooBig: 1009,
   /** The client did not read fast enough and its send buffer passed the limit; reconnect with `since`. */
   slowConsumer: 4008,
-  /** The viewer may no longer watch this room (left a private room, the room was removed). */
+  /** The viewer may no longer watch this room (left a private room, the room was removed), or its account session ended (logout). */
   accessRevoked: 4403,
 } as const;
 

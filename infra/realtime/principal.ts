@@ -40,11 +40,15 @@ export interface ClientSendRefusal {
 export type OnClientSend = (principal: Principal, room: string, frame: SendFrame) => Promise<void | { ok: true } | ClientSendRefusal>;
 
 /**
- * Access that can be taken away while a viewer is connected (leaving a private room, a removed
- * room). For each bus event, `roomOf` names the realtime room whose viewers it may concern;
- * each of them is asked `stillAdmitted`, and those refused are closed with 4403.
+ * Access that can be taken away while a viewer is connected, closed with 4403:
+ * * in one room (leaving a private room, a removed room): for each bus event, `roomOf` names the
+ *   realtime room whose viewers it may concern; each of them is asked `stillAdmitted`;
+ * * in every room (an account's session ended): `sessionEndedBy` names the session an event
+ *   ends, and every viewer whose `sessionOf` is that session is closed.
  */
 export interface AccessRecheck {
   roomOf(event: { stream: string; type: string }): string | undefined;
   stillAdmitted(roomId: string, principal: Principal): Promise<boolean>;
+  sessionEndedBy?(event: { stream: string; type: string; data: unknown }): string | undefined;
+  sessionOf?(principal: Principal): string | undefined;
 }

@@ -11,7 +11,7 @@ import type { RoomState } from './room-state.js';
 import { sseHandler } from './sse-endpoint.js';
 import type { SseViewer } from './sse-viewer.js';
 import { userTopic } from './topics.js';
-import type { ViewerContext } from './viewer.js';
+import type { Viewer, ViewerContext } from './viewer.js';
 import { wsBehavior } from './ws-endpoint.js';
 import { WsViewer } from './ws-viewer.js';
 
@@ -133,29 +133,44 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
   for (const t of timers) t.unref?.();
 
   // Last, so every function a bus event reaches is initialised.
-  const recheckRoom = (roomId: string) => {
+  const revoke = (viewer: Viewer, reason: string) => {
+    if (viewer instanceof WsViewer) viewer.end(closeCodes.accessRevoked, reason);
+    else (viewer as SseViewer).end();
+  };
+  const recheckRoom = (recheck: AccessRecheck, roomId: string) => {
     const room = rooms.get(roomId);
-    if (!room || !options.recheck) return;
+    if (!room) return;
     for (const viewer of [...room.viewers]) {
-      options.recheck.stillAdmitted(roomId, viewer.principal).then(
+      recheck.stillAdmitted(roomId, viewer.principal).then(
         (admitted) => {
-          if (admitted) return;
-          if (viewer instanceof WsViewer) viewer.end(closeCodes.accessRevoked, 'access revoked');
-          else (viewer as SseViewer).end();
+          if (!admitted) revoke(viewer, 'access revoked');
         },
         (err) => onError(err, 'access recheck'),
       );
     }
   };
+  const closeSessions = (recheck: AccessRecheck, ended: Set<string>) => {
+    for (const room of rooms.all()) {
+      for (const viewer of [...room.viewers]) {
+        const session = recheck.sessionOf?.(viewer.principal);
+        if (session !== undefined && ended.has(session)) revoke(viewer, 'session ended');
+      }
+    }
+  };
   const onBus = (events: StoredEvent[]) => {
     rooms.apply(events);
-    if (!options.recheck) return;
+    const recheck = options.recheck;
+    if (!recheck) return;
     const concerned = new Set<string>();
+    const ended = new Set<string>();
     for (const event of events) {
-      const roomId = options.recheck.roomOf(event);
+      const roomId = recheck.roomOf(event);
       if (roomId !== undefined) concerned.add(roomId);
+      const session = recheck.sessionEndedBy?.(event);
+      if (session !== undefined) ended.add(session);
     }
-    for (const roomId of concerned) recheckRoom(roomId);
+    for (const roomId of concerned) recheckRoom(recheck, roomId);
+    if (ended.size > 0) closeSessions(recheck, ended);
   };
   const subscription: BusSubscription = await options.bus.subscribe({ group: `fanout-${options.nodeId}` }, onBus);
 

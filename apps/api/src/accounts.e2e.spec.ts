@@ -2,6 +2,7 @@ import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '@parley/infra/auth';
+import { chatSocketUrl, openChatSocket } from './surfaces/simple-rooms/chat-test-client.js';
 import { client, freshIp, jwtPayload, trustForwardedFor, type Account } from './surfaces/simple-rooms/test-client.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 import type { AppRouter } from './trpc/index.js';
@@ -222,6 +223,30 @@ describe('logout', () => {
     await expect(trpcAs(ivan.token).rooms.listOwned.query()).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
     expect((await sse(ivan.token)).status).toBe(401);
     expect((await http.call('GET', `/rooms/${room}/public`)).body).toMatchObject({ name: 'ivan-live' });
+  });
+
+  it('a logout closes the sockets its session opened (4403, in every room); the same account’s other session keeps its own', async () => {
+    const judy = await http.register('judy');
+    const stream = await http.call('POST', '/rooms', { token: judy.token, body: { name: 'judy-live', allowed_providers: ['guest'] } });
+    expect(stream.status).toBe(200);
+    const chat = await http.createRoom(judy, { type: 'private', members: ['judy'] });
+    const second = await login('judy@example.com', 'correct horse battery');
+    expect(second.status).toBe(200);
+    const url = (room: string, token: string) => chatSocketUrl(server.url, { room, token });
+    const streamSocket = await openChatSocket(url(stream.body.room, judy.token));
+    const chatSocket = await openChatSocket(url(`sr-${chat}`, judy.token));
+    const otherSession = await openChatSocket(url(stream.body.room, second.body.data.token));
+    for (const socket of [streamSocket, chatSocket, otherSession]) await socket.waitFor((f) => f.some((x) => x.t === 'hello'), 'hello');
+
+    expect((await logout(judy.token)).status).toBe(200);
+    const codes = await Promise.all([streamSocket.closedWith(), chatSocket.closedWith()].map((closed) => Promise.race([closed, new Promise((r) => setTimeout(() => r('still open after 10 s'), 10_000))])));
+    expect(codes).toEqual([4403, 4403]);
+    // The other session's socket still receives the room's messages.
+    const apiKey = stream.body.api_key as string;
+    const sent = await fetch(`${server.url}/rooms/${stream.body.room}/ingress`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'chat', payload: { text: 'still here' } }) });
+    expect(sent.status).toBe(202);
+    await otherSession.waitFor((f) => f.some((x) => x.t === 'msg' && x.payload.text === 'still here'), 'a message on the other session');
+    await otherSession.close();
   });
 
   it('needs an account access token', async () => {

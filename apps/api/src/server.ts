@@ -11,7 +11,6 @@ import { embeddedProjectionsModule, openSqliteReadModels } from '@parley/project
 import { DirectoryCache } from './application/directory-cache.js';
 import { pollOnlineCounts } from './application/online-counts.js';
 import { startViewerSampler } from './application/viewer-sampler.js';
-import { simpleRoomChatRecheck } from './application/simple-room-chat-realtime.js';
 import { RoomService } from './application/room-service.js';
 import type { Config } from './config.js';
 import type { ApiContext } from './context.js';
@@ -24,7 +23,7 @@ import { mountOperations, type Operation } from './surfaces/shared/operation.js'
 import { ingressOperations } from './surfaces/ingress/operations.js';
 import { historyOperations } from './surfaces/history/index.js';
 import { createIngress } from './application/ingress.js';
-import { realtimeAuthenticate, realtimeOnClientSend } from './application/realtime-policy.js';
+import { realtimeAuthenticate, realtimeOnClientSend, realtimeRecheck } from './application/realtime-policy.js';
 import { exportRealtimeMetrics } from './ops/realtime-metrics.js';
 import { createRealtime, type Realtime } from '@parley/infra/realtime';
 import { streamRoomsOperations } from './surfaces/stream-rooms/operations.js';
@@ -159,7 +158,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     nodeId: config.PARLEY_NODE_ID,
     authenticate: realtimeAuthenticate(ctx),
     onClientSend: realtimeOnClientSend(ingress),
-    recheck: simpleRoomChatRecheck,
+    recheck: realtimeRecheck,
     onError: (err, where) => logger.error({ err, where }, 'realtime error'),
   });
   // Cluster api nodes count the viewers of the fan-out nodes; a node with realtime counts its own.

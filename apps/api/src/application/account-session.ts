@@ -62,7 +62,7 @@ export async function accountSessionEnded(ctx: ApiContext, identity: Identity): 
 type Identity = Extract<Caller, { kind: 'identity' }>;
 
 /** The account session an identity names: an account subject with a session id. */
-function accountSessionOf(identity: Identity): AccountSession | undefined {
+export function accountSessionOf(identity: Identity): AccountSession | undefined {
   if (!identity.sid || !identity.userId.startsWith(ACCOUNT_SUBJECT_PREFIX)) return undefined;
   return { userId: identity.userId.slice(ACCOUNT_SUBJECT_PREFIX.length), username: identity.username ?? '', sid: identity.sid };
 }

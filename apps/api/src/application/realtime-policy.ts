@@ -1,11 +1,12 @@
 import { isListedModerator, activeRestrictions } from '@parley/domain/rooms';
-import type { Authenticate, OnClientSend } from '@parley/infra/realtime';
+import type { AccessRecheck, Authenticate, OnClientSend } from '@parley/infra/realtime';
 import type { ApiContext } from '../context.js';
-import { accountSessionEnded } from './account-session.js';
+import { accountSessionEnded, accountSessionOf } from './account-session.js';
 import { identityCaller } from './caller.js';
 import { shortId } from './ids.js';
 import type { Ingress } from './ingress.js';
-import { admitToSimpleRoomChat, sendToSimpleRoomChat } from './simple-room-chat-realtime.js';
+import { admittedOnSession, sessionRecheck } from './realtime-sessions.js';
+import { admitToSimpleRoomChat, sendToSimpleRoomChat, simpleRoomChatRecheck } from './simple-room-chat-realtime.js';
 import { isSimpleRoomChat } from './simple-room-chat-room.js';
 
 /**
@@ -32,8 +33,11 @@ export function realtimeAuthenticate(ctx: ApiContext): Authenticate {
         const identity = await ctx.tokens.verifyIdentity(token);
         if (!identity.ok) return { ok: false, status: 401, message: identity.reason === 'expired' || roomToken.reason === 'expired' ? 'Token expired' : 'Invalid token' };
         const { sub, username } = identity.claims;
-        if (await accountSessionEnded(ctx, identityCaller(identity.claims))) return { ok: false, status: 401, message: 'Session ended' };
+        const caller = identityCaller(identity.claims);
+        if (await accountSessionEnded(ctx, caller)) return { ok: false, status: 401, message: 'Session ended' };
         principal = { userId: sub, displayName: username ?? sub, roles: [], isModerator: isListedModerator(state, sub) };
+        const session = accountSessionOf(caller);
+        if (session) admittedOnSession(principal, session);
         // Anyone else signed in comes in only through a provider the room allows (`discord:123` needs "discord").
         const provider = sub.includes(':') ? sub.slice(0, sub.indexOf(':')) : null;
         if (!principal.isModerator && (provider === null || !state.allowedProviders.includes(provider))) {
@@ -60,3 +64,6 @@ export function realtimeOnClientSend(ingress: Ingress): OnClientSend {
     return ingress.postFromSocket({ userId: principal.userId, displayName: principal.displayName }, room, { text: frame.text, ...(frame.meta !== undefined ? { meta: frame.meta } : {}) });
   };
 }
+
+/** Access taken away from open connections: a simple room's chat they may no longer watch, and ended account sessions. */
+export const realtimeRecheck: AccessRecheck = { ...simpleRoomChatRecheck, ...sessionRecheck };

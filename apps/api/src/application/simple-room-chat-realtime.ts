@@ -4,6 +4,7 @@ import type { AccessRecheck, AuthenticateInput, AuthenticateResult, ClientSendRe
 import type { ApiContext } from '../context.js';
 import { activeSession, claimedAccount, type AccountSession } from './account-session.js';
 import { isRefusal } from './outcome.js';
+import { admittedOnSession } from './realtime-sessions.js';
 import { isBannedFrom, isPosted, openChat, postChatMessage } from './simple-room-chat.js';
 import { chatRoomIdOf, chatterIdOf, ensureChatRoom, simpleRoomIdOfChat } from './simple-room-chat-room.js';
 
@@ -47,7 +48,7 @@ export async function admitToSimpleRoomChat(ctx: ApiContext, input: Authenticate
   const chatRoom = await ensureChatRoom(ctx, chat.room);
   if (isBannedFrom(ctx, chatRoom, session.username)) return refused(403, 'Banned from this room');
 
-  const principal: Principal = { userId: chatterIdOf(session.username), displayName: session.username, roles: [], isModerator: false };
+  const principal = admittedOnSession<Principal>({ userId: chatterIdOf(session.username), displayName: session.username, roles: [], isModerator: false }, session);
   seats.set(principal, { ctx, session, simpleRoomId });
   return { ok: true, principal, maxViewers: chatRoom.maxViewers };
 }
