@@ -1,4 +1,5 @@
 import { createTRPCClient, httpLink } from '@trpc/client';
+import { roomStream } from '@parley/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatSocketUrl, openChatSocket, refusedStatus, type ChatSocket, type Frame } from './surfaces/simple-rooms/chat-test-client.js';
 import { client, freshIp, trustForwardedFor, type Account } from './surfaces/simple-rooms/test-client.js';
@@ -153,15 +154,19 @@ describe('Idempotency-Key and bad input', () => {
     expect(await head()).toBe(mark);
   });
 
-  it('a socket of a logged-out session can no longer send', async () => {
+  it('a logged-out session’s socket is closed with 4403, and nothing it sends after the logout is posted', async () => {
     const eve = await http.register('eve');
     const id = await createPrivate(alice, ['eve']);
     const e = await join(id, eve);
     const out = await http.call('POST', '/api/auth/logout', { token: eve.token, body: { refreshToken: eve.refreshToken }, ip: freshIp() });
     expect(out.status).toBe(200);
     e.send({ t: 'send', text: 'after logout', nonce: 'late' });
-    await e.waitFor((f) => f.some((x) => x.t === 'error'), 'an error frame');
-    expect(e.of('error')[0]).toMatchObject({ code: 'unauthenticated', nonce: 'late' });
+    const closed = await Promise.race([e.closedWith(), new Promise((r) => setTimeout(() => r('still open after 10 s'), 10_000))]);
+    expect(closed).toBe(4403);
+    // A send that reached the node before the close was refused, not posted.
+    for (const error of e.of('error')) expect(error).toMatchObject({ code: 'unauthenticated', nonce: 'late' });
+    const chat = await server.parley.ctx.store.readStream(roomStream(`sr-${id}`));
+    expect(JSON.stringify(chat)).not.toContain('after logout');
     expect(await refusedStatus(wsUrl(id, eve.token))).toBe(401);
   });
 });
