@@ -150,39 +150,45 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
     }));
     const result = await commit(encoded);
     committing = false;
+    // What queued up during this commit goes to the writer before this batch is settled: the
+    // writer commits it while this thread answers the batch's callers and fans its events out.
+    if (queue.length > 0) void flush();
+    settleBatch(batch, result);
+  };
+
+  const settleBatch = (batch: PendingAppend[], result: BatchResult | { error: string }) => {
     if ('error' in result) {
       for (const p of batch) p.reject(new Error(`append failed: ${result.error}`));
-    } else {
-      const fresh: StoredEvent[] = [];
-      batch.forEach((p, i) => {
-        const o = result.outcomes[i]!;
-        if (!o.ok) {
-          const w = o.wrongRevision;
-          p.reject(new WrongExpectedRevisionError(w.stream, w.expected, w.actual));
-          return;
-        }
-        if (!o.duplicate) {
-          // The caller's own objects, not a decode of what was written: appended events are
-          // never mutated, so decoding each event again would only cost main-thread time.
-          p.events.forEach((e, k) =>
-            fresh.push({
-              id: e.id,
-              stream: p.stream,
-              revision: o.lastRevision - (p.events.length - 1) + k,
-              position: o.firstPosition + k,
-              type: e.type,
-              data: e.data,
-              metadata: e.metadata ?? {},
-              recordedAt: result.recordedAt,
-            }),
-          );
-        }
-        p.resolve({ lastRevision: o.lastRevision, position: o.position, duplicate: o.duplicate });
-      });
-      remember(fresh);
-      appended.emit('appended');
+      return;
     }
-    schedule();
+    const fresh: StoredEvent[] = [];
+    batch.forEach((p, i) => {
+      const o = result.outcomes[i]!;
+      if (!o.ok) {
+        const w = o.wrongRevision;
+        p.reject(new WrongExpectedRevisionError(w.stream, w.expected, w.actual));
+        return;
+      }
+      if (!o.duplicate) {
+        // The caller's own objects, not a decode of what was written: appended events are
+        // never mutated, so decoding each event again would only cost main-thread time.
+        p.events.forEach((e, k) =>
+          fresh.push({
+            id: e.id,
+            stream: p.stream,
+            revision: o.lastRevision - (p.events.length - 1) + k,
+            position: o.firstPosition + k,
+            type: e.type,
+            data: e.data,
+            metadata: e.metadata ?? {},
+            recordedAt: result.recordedAt,
+          }),
+        );
+      }
+      p.resolve({ lastRevision: o.lastRevision, position: o.position, duplicate: o.duplicate });
+    });
+    remember(fresh);
+    appended.emit('appended');
   };
 
   let closed = false;
