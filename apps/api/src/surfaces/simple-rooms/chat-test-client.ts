@@ -16,8 +16,8 @@ export interface ChatSocket {
   waitFor(check: (frames: Frame[]) => boolean, what: string, ms?: number): Promise<void>;
   send(frame: unknown): void;
   close(): Promise<void>;
-  /** Resolves with the close code once the server (or we) closed the socket. */
-  closedWith(): Promise<number>;
+  /** Resolves with the close code once the server (or we) closed the socket; given `ms`, with `'still open'` if it did not close by then. */
+  closedWith(ms?: number): Promise<number | 'still open'>;
 }
 
 export const chatSocketUrl = (baseUrl: string, query: Record<string, string>): string => `${baseUrl.replace(/^http/, 'ws')}/ws?${new URLSearchParams(query)}`;
@@ -47,7 +47,7 @@ export function openChatSocket(url: string): Promise<ChatSocket> {
         ws.close();
         await closed;
       },
-      closedWith: () => closedCode,
+      closedWith: (ms) => (ms === undefined ? closedCode : Promise.race([closedCode, new Promise<'still open'>((r) => setTimeout(() => r('still open'), ms))])),
     };
     ws.once('open', () => until(() => frames.some((f) => f.t === 'hello'), 'hello').then(() => resolve(socket), reject));
     ws.once('unexpected-response', (_req, res) => {
