@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ClickHouse (Debian 12's clickhouse-server, 18.16: old, check features against it) with its own
-# config and data under .services/clickhouse/: HTTP 127.0.0.1:58123, native 127.0.0.1:59000,
+# config and data under .services/clickhouse/: HTTP 127.0.0.1:28123, native 127.0.0.1:29000,
 # no interserver port, so it never collides with a system instance. User `default`, no password.
 #   clickhouse.sh install|start|stop|status|url
 # shellcheck disable=SC2034 # read by lib.sh
@@ -8,8 +8,8 @@ SERVICE_NAME=clickhouse
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-CH_HTTP_PORT="${PARLEY_CLICKHOUSE_HTTP_PORT:-58123}"
-CH_TCP_PORT="${PARLEY_CLICKHOUSE_TCP_PORT:-59000}"
+CH_HTTP_PORT="${PARLEY_CLICKHOUSE_HTTP_PORT:-28123}"
+CH_TCP_PORT="${PARLEY_CLICKHOUSE_TCP_PORT:-29000}"
 CH_HOME="$SERVICES_DIR/clickhouse"
 CH_ETC="$CH_HOME/etc"
 CH_DATA="$CH_HOME/data"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Apache Kafka (KRaft, one node that is both broker and controller) from its Maven Central jars,
-# run on the JVM (java 17): client listener 127.0.0.1:59092, controller 127.0.0.1:59093.
+# run on the JVM (java 17): client listener 127.0.0.1:29092, controller 127.0.0.1:29093.
 #   kafka.sh install|start|stop|status|url
 #
 # Version choice: 4.4.0, the newest Kafka served on Maven Central here, and kafkajs 2.2.4 works
@@ -19,8 +19,8 @@ SERVICE_NAME=kafka
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 KAFKA_VERSION="${PARLEY_KAFKA_VERSION:-4.4.0}"
-KAFKA_PORT="${PARLEY_KAFKA_PORT:-59092}"
-KAFKA_CONTROLLER_PORT="${PARLEY_KAFKA_CONTROLLER_PORT:-59093}"
+KAFKA_PORT="${PARLEY_KAFKA_PORT:-29092}"
+KAFKA_CONTROLLER_PORT="${PARLEY_KAFKA_CONTROLLER_PORT:-29093}"
 # Fixed so `format` is reproducible; any 16 bytes in URL-safe base64 will do ("parley-kafka-001").
 KAFKA_CLUSTER_ID=cGFybGV5LWthZmthLTAwMQ
 # PARLEY_KAFKA_HOME (+ the two port variables) runs a second, private broker, e.g. for a test that

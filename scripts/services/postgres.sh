@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PostgreSQL 15 (Debian package) with its own cluster under .services/postgres/, on 127.0.0.1:55432.
+# PostgreSQL 15 (Debian package) with its own cluster under .services/postgres/, on 127.0.0.1:25432.
 # Trust auth on loopback only; database `parley`. Run as root it runs the server as the `postgres` OS user.
 #   postgres.sh install|start|stop|status|url
 # shellcheck disable=SC2034 # read by lib.sh
@@ -7,7 +7,7 @@ SERVICE_NAME=postgres
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PG_PORT="${PARLEY_PG_PORT:-55432}"
+PG_PORT="${PARLEY_PG_PORT:-25432}"
 PG_DB=parley
 PG_HOME="$SERVICES_DIR/postgres"
 PG_DATA="$PG_HOME/data"
@@ -93,7 +93,7 @@ svc_start() {
     port_open "$PG_PORT" && die "port $PG_PORT is taken by another process"
     log "starting on 127.0.0.1:$PG_PORT"
     [ "$(id -u)" -eq 0 ] && touch "$PG_LOG" && chown postgres:postgres "$PG_LOG"
-    as_owner "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -s start >/dev/null 2>&1 9>&- || true
+    as_owner "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -o "-p $PG_PORT" -s start >/dev/null 2>&1 9>&- || true
   fi
   wait_until 60 "$PG_LOG" "postgres to accept connections" \
     "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" || die "postgres did not start"

@@ -4,9 +4,9 @@ import { clusterSettings } from './cluster.js';
 describe('clusterSettings', () => {
   it('defaults to the service scripts\' ports and kafkajs settings that hold on a loaded machine', () => {
     expect(clusterSettings({})).toEqual({
-      databaseUrl: 'postgres://postgres@127.0.0.1:55432/parley',
+      databaseUrl: 'postgres://postgres@127.0.0.1:25432/parley',
       schema: 'parley',
-      brokers: ['127.0.0.1:59092'],
+      brokers: ['127.0.0.1:29092'],
       topic: 'parley.events',
       partitions: 6,
       sessionTimeoutMs: 10_000,

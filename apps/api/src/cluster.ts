@@ -23,10 +23,10 @@ import { startParley, type Parley, type ParleyOverrides } from './server.js';
  */
 
 const clusterEnvSchema = z.object({
-  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:55432/parley'),
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:25432/parley'),
   /** Schema of the event store's tables (tests use one of their own). */
   PARLEY_PG_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('parley'),
-  KAFKA_BROKERS: z.string().default('127.0.0.1:59092'),
+  KAFKA_BROKERS: z.string().default('127.0.0.1:29092'),
   PARLEY_KAFKA_TOPIC: z.string().regex(/^[a-zA-Z0-9._-]{1,200}$/).default('parley.events'),
   PARLEY_KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
   /** Kafka consumer session timeout (ms): how soon a dead member's partitions move to another. */

@@ -25,7 +25,7 @@ export const configSchema = z.object({
   PARLEY_BUS: z.enum(['inproc', 'kafka']).optional(),
   DATABASE_URL: z.string().optional(),
   EVENTSTORE_URL: z.string().optional(),
-  KAFKA_BROKERS: list('127.0.0.1:59092'),
+  KAFKA_BROKERS: list('127.0.0.1:29092'),
   CLICKHOUSE_URL: z.string().optional(),
   /**
    * With CLICKHOUSE_URL: `project` (default) also writes the ClickHouse projections from the bus

@@ -197,15 +197,15 @@ describe('kafka bus across a broker restart', () => {
   const env = {
     ...process.env,
     PARLEY_KAFKA_HOME: fileURLToPath(new URL('../../../.services/kafka-restart-spec', import.meta.url)),
-    PARLEY_KAFKA_PORT: '59192',
-    PARLEY_KAFKA_CONTROLLER_PORT: '59193',
+    PARLEY_KAFKA_PORT: '29192',
+    PARLEY_KAFKA_CONTROLLER_PORT: '29193',
   };
   const service = (cmd: string) => execFileSync('bash', [script, cmd], { env, stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
   afterAll(() => service('stop'));
 
   it('publishes and delivers through a stop and start of the broker, losing nothing acknowledged', async () => {
     service('start');
-    const bus = kafkaBus({ brokers: ['127.0.0.1:59192'], clientId: 'restart-spec', topic: `restart-${randomUUID()}`, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 });
+    const bus = kafkaBus({ brokers: ['127.0.0.1:29192'], clientId: 'restart-spec', topic: `restart-${randomUUID()}`, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 });
     const c = collector();
     await bus.subscribe({ group: 'survivor' }, c.handler);
     const revisions = new Map<string, number>();

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Test helper only: the project's ClickHouse (started by its script) and a database of one's own. */
 export interface TestClickhouse {
-  /** Server URL without a database, e.g. `http://127.0.0.1:58123`. */
+  /** Server URL without a database, e.g. `http://127.0.0.1:28123`. */
   url: string;
   client: ClickHouseClient;
   /** A fresh, empty database name (created by the first migration). */

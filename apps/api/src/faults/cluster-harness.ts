@@ -164,7 +164,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const id = randomBytes(5).toString('hex');
   const dir = mkdtempSync(join(tmpdir(), 'parley-cluster-'));
   const secret = randomBytes(48).toString('base64url');
-  const databaseUrl = options.databaseUrl ?? 'postgres://postgres@127.0.0.1:55432/parley';
+  const databaseUrl = options.databaseUrl ?? 'postgres://postgres@127.0.0.1:25432/parley';
   const env: Record<string, string> = {
     PARLEY_PROFILE: 'cluster',
     HOST: '127.0.0.1',
@@ -174,7 +174,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     PARLEY_TRUST_PROXY: '1',
     DATABASE_URL: databaseUrl,
     PARLEY_PG_SCHEMA: `cluster_e2e_${id}`,
-    KAFKA_BROKERS: options.kafkaBrokers ?? '127.0.0.1:59092',
+    KAFKA_BROKERS: options.kafkaBrokers ?? '127.0.0.1:29092',
     PARLEY_KAFKA_TOPIC: `parley.cluster-e2e.${id}`,
     PARLEY_KAFKA_PARTITIONS: '4',
     // A killed member's partitions move on within seconds, not the default 10.
@@ -183,7 +183,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const make = async (name: string, role: Role, extra: Record<string, string> = {}) =>
     new ClusterProcess(name, role, await freePort(), join(dir, name), { ...env, ...extra });
 
-  const clickhouse = options.projector ? { url: options.clickhouseUrl ?? 'http://127.0.0.1:58123', database: `cluster_e2e_${id}` } : null;
+  const clickhouse = options.projector ? { url: options.clickhouseUrl ?? 'http://127.0.0.1:28123', database: `cluster_e2e_${id}` } : null;
   const clickhouseEnv: Record<string, string> = clickhouse ? { CLICKHOUSE_URL: `${clickhouse.url}/${clickhouse.database}` } : {};
   const relay = await make('relay', 'relay');
   // Api nodes read the admin analytics (query only); the projector app alone writes them.
