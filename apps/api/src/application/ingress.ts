@@ -112,6 +112,34 @@ export function createIngress(ctx: ApiContext) {
     }
   };
 
+  /**
+   * What makes a signed, timestamped request unique (its room and signature), or null when the
+   * request carries an API key or an untimestamped signature, which may be sent again.
+   */
+  const replayKeyOf = (req: IngressRequest): string | null =>
+    req.authorization === undefined && req.signature !== undefined && req.timestamp !== undefined ? `${req.roomId}:${req.signature.trim().toLowerCase()}` : null;
+
+  /**
+   * A signed request refused for a reason its sender may retry past (a rate limit, a failed
+   * write) has not been used: the same signed request, sent again after `Retry-After`, is no replay.
+   */
+  const releaseSignature = (req: IngressRequest) => {
+    const key = replayKeyOf(req);
+    if (key !== null) seenSignatures.delete(key);
+  };
+
+  /**
+   * Event ids that make a repeated request append nothing: from its Idempotency-Key, or from its
+   * signature when it is signed with a timestamp. Another api node does not know which signatures
+   * this one has seen, but the store refuses the same event id twice, so a replay sent to another
+   * node appends nothing either.
+   */
+  const idSeedOf = (req: IngressRequest, memoKey: string | null): { kind: string; key: string; signed: boolean } | null => {
+    if (memoKey) return { kind: 'ingress', key: memoKey, signed: false };
+    const replayKey = replayKeyOf(req);
+    return replayKey ? { kind: 'ingress-signed', key: replayKey, signed: true } : null;
+  };
+
   function authenticate(room: RoomState, req: IngressRequest, now: number): string | null {
     if (req.authorization !== undefined) {
       const key = bearerToken(req.authorization);
@@ -130,8 +158,8 @@ export function createIngress(ctx: ApiContext) {
     }
     const valid = validWebhookSecrets(room, now).some((secret) => hmacSignatureMatches(req.signature, secret, signed));
     if (!valid) return 'Invalid signature';
-    if (req.timestamp !== undefined) {
-      const key = `${room.roomId}:${req.signature.trim().toLowerCase()}`;
+    const key = replayKeyOf(req);
+    if (key !== null) {
       if (seenSignatures.has(key)) return REPLAYED;
       forget(seenSignatures, now, ingress.ingressLimits.signatureWindowMs * 2);
       seenSignatures.set(key, now);
@@ -182,15 +210,26 @@ export function createIngress(ctx: ApiContext) {
     let limit = ipLimit;
     if (sender !== null) {
       limit = perUser.check(`${req.roomId}\u0000${sender}`, now);
-      if (!limit.allowed) return { outcome: 'rate_limited', limit };
+      if (!limit.allowed) {
+        releaseSignature(req);
+        return { outcome: 'rate_limited', limit };
+      }
     }
 
-    const result = await ctx.rooms.post(
-      req.roomId,
-      postCommand(room, body, sender, memoKey ? derivedId(ctx.idSecret, 'ingress-msg', memoKey) : eventId(), now),
-      memoKey ? [derivedId(ctx.idSecret, 'ingress', memoKey)] : undefined,
-    );
+    const seed = idSeedOf(req, memoKey);
+    let result;
+    try {
+      result = await ctx.rooms.post(
+        req.roomId,
+        postCommand(room, body, sender, seed ? derivedId(ctx.idSecret, `${seed.kind}-msg`, seed.key) : eventId(), now),
+        seed ? [derivedId(ctx.idSecret, seed.kind, seed.key)] : undefined,
+      );
+    } catch (error) {
+      releaseSignature(req);
+      throw error;
+    }
     if (isDomainError(result)) return { outcome: 'not_found', limit };
+    if (seed?.signed && result.status === 'queued' && result.duplicate) return { outcome: 'unauthorized', message: REPLAYED, limit };
     const answer: IngressAnswer = { outcome: result.status, limit };
     counter.inc({ outcome: result.status, source: sourceLabel(source) });
     if (memoKey) remember(memoKey, answer, now);
@@ -233,6 +272,7 @@ export function createIngress(ctx: ApiContext) {
     const remembered = memoKey ? memo.get(memoKey) : undefined;
     if (remembered) return remembered.answer as IngressBatchAnswer;
 
+    const seed = idSeedOf(req, memoKey);
     // The request counted once against the IP; every further message counts too.
     const results: ingress.IngressBatchOutcome[] = [];
     const commands: PostMessage[] = [];
@@ -251,15 +291,23 @@ export function createIngress(ctx: ApiContext) {
       }
       postedAt.push(i);
       results.push('queued');
-      commands.push(postCommand(room, body, sender, memoKey ? derivedId(ctx.idSecret, 'ingress-batch-msg', memoKey, String(i)) : eventId(), now));
+      commands.push(postCommand(room, body, sender, seed ? derivedId(ctx.idSecret, `${seed.kind}-batch-msg`, seed.key, String(i)) : eventId(), now));
     }
+    if (commands.length === 0) releaseSignature(req);
     if (commands.length > 0) {
-      const posted = await ctx.rooms.postMany(
-        req.roomId,
-        commands,
-        memoKey ? (k) => [derivedId(ctx.idSecret, 'ingress-batch', memoKey, String(postedAt[k]))] : undefined,
-      );
+      let posted;
+      try {
+        posted = await ctx.rooms.postMany(
+          req.roomId,
+          commands,
+          seed ? (k) => [derivedId(ctx.idSecret, `${seed.kind}-batch`, seed.key, String(postedAt[k]))] : undefined,
+        );
+      } catch (error) {
+        releaseSignature(req);
+        throw error;
+      }
       if (isDomainError(posted)) return { outcome: 'not_found', limit };
+      if (seed?.signed && posted.appended?.duplicate) return { outcome: 'unauthorized', message: REPLAYED, limit };
       posted.statuses.forEach((status, k) => {
         const i = postedAt[k]!;
         results[i] = status;

@@ -1,0 +1,98 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createIngress } from './application/ingress.js';
+import { startTestServer, type TestServer } from './testing/test-server.js';
+import { testClock } from './testing/test-clock.js';
+import { jsonCall } from './testing/json-call.js';
+
+/*
+ * Signed, timestamped ingress requests are used once. What counts as "used": a request refused
+ * for a reason its sender may retry past (a rate limit) is not, so the same signed request sent
+ * again after Retry-After is accepted; a request the store took is, on any api node: a second
+ * ingress over the same store (what another api node of the cluster is) refuses the replay too,
+ * though it never saw the signature, and nothing is appended twice.
+ */
+
+let server: TestServer;
+let room: string;
+let secret: string;
+let apiKey: string;
+
+const { clock, now, freeze, unfreeze } = testClock();
+
+const sign = (data: string) => `sha256=${createHmac('sha256', secret).update(data).digest('hex')}`;
+/** Events in the room's stream (global positions may skip a number where a duplicate was refused). */
+const head = async () => (await server.parley.ctx.store.readStream(`room-${room}`)).length;
+
+/** A signed request with X-Chat-Timestamp (seconds), as a webhook sender makes it. */
+function signedRequest(text: string, userId = 'sender') {
+  const body = JSON.stringify({ type: 'chat', payload: { text, userId, source: 'twitch' } });
+  const timestamp = String(Math.floor(now() / 1000));
+  return { body, headers: { 'content-type': 'application/json', 'x-chat-timestamp': timestamp, 'x-chat-signature': sign(`${timestamp}.${body}`) } };
+}
+
+async function post(request: ReturnType<typeof signedRequest>) {
+  const res = await fetch(`${server.url}/rooms/${room}/ingress`, { method: 'POST', headers: request.headers, body: request.body });
+  return { status: res.status, text: await res.text(), detail: res.headers.get('x-error-detail') };
+}
+
+beforeAll(async () => {
+  server = await startTestServer({}, { now });
+  const owner = await server.identity('discord:replay-owner');
+  const created = (await jsonCall(server.url, 'POST', '/rooms', owner, { name: 'Replays' })).body;
+  room = created.room;
+  apiKey = created.api_key;
+  secret = (await jsonCall(server.url, 'GET', `/rooms/${room}/webhook-secret`, owner)).body.webhook_secret;
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+beforeEach(() => {
+  unfreeze();
+  clock.offset += 11_000;
+});
+
+describe('ingress: a signed request refused with 429 can be sent again', () => {
+  it('is 429 while its sender is over the limit, then 202 once the window reopens, then a replay', async () => {
+    const t = freeze(Math.floor(now() / 1000) * 1000);
+    for (let i = 0; i < 20; i++) expect((await post(signedRequest(`fill ${i}`, 'busy'))).status).toBe(202);
+    const retried = signedRequest('the 21st', 'busy');
+    expect(await post(retried)).toMatchObject({ status: 429, text: 'Too Many Requests' });
+    // Retried too early: still the limit, not "Replayed signature".
+    expect(await post(retried)).toMatchObject({ status: 429, text: 'Too Many Requests' });
+    freeze(t + 10_000);
+    const before = await head();
+    expect(await post(retried)).toMatchObject({ status: 202, text: 'queued' });
+    expect(await head()).toBe(before + 1);
+    expect(await post(retried)).toMatchObject({ status: 401, detail: 'Replayed signature' });
+    expect(await head()).toBe(before + 1);
+  });
+});
+
+describe('ingress: a replay sent to another api node', () => {
+  it('is refused there too and appends nothing, though that node never saw the signature', async () => {
+    const request = signedRequest('sent once');
+    expect(await post(request)).toMatchObject({ status: 202, text: 'queued' });
+    const before = await head();
+    const otherNode = createIngress(server.parley.ctx);
+    const replay = {
+      roomId: room,
+      signature: request.headers['x-chat-signature'],
+      timestamp: request.headers['x-chat-timestamp'],
+      rawBody: Buffer.from(request.body),
+      ip: '127.0.0.1',
+    };
+    expect(await otherNode.handle(replay)).toMatchObject({ outcome: 'unauthorized', message: 'Replayed signature' });
+    const batchReplay = { ...replay, rawBody: Buffer.from(JSON.stringify({ messages: [JSON.parse(request.body)] })) };
+    const batchRequest = { ...batchReplay, signature: sign(`${replay.timestamp}.${batchReplay.rawBody.toString()}`) };
+    expect(await createIngress(server.parley.ctx).handleBatch(batchRequest)).toMatchObject({ outcome: 'accepted', results: ['queued'] });
+    expect(await createIngress(server.parley.ctx).handleBatch(batchRequest)).toMatchObject({ outcome: 'unauthorized', message: 'Replayed signature' });
+    expect(await head()).toBe(before + 1);
+    // A request with an API key may be sent twice on purpose: it is not a replay.
+    const keyed = await otherNode.handle({ roomId: room, authorization: `Bearer ${apiKey}`, rawBody: Buffer.from(request.body), ip: '127.0.0.1' });
+    expect(keyed).toMatchObject({ outcome: 'queued' });
+    expect(await head()).toBe(before + 2);
+  });
+});
