@@ -3,9 +3,10 @@
 // (scripts/services), then 2 api nodes, 2 fan-out nodes, the relay and the ClickHouse projector,
 // each with its own PARLEY_DATA_DIR under .services/cluster/ and one shared PARLEY_JWT_SECRET
 // (generated once into .services/cluster/jwt-secret). Ctrl-C (or SIGTERM) stops every process it
-// started; the services keep running unless `--stop-services` is given.
+// started and then the services; `--keep-services` leaves the services running (faster next start).
+// `--stop-services`, the old opt-in, is accepted and changes nothing.
 //
-//   npm run cluster [-- --stop-services]
+//   npm run cluster [-- --keep-services]
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,20 +15,28 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const clusterDir = join(root, '.services', 'cluster');
-const stopServices = process.argv.includes('--stop-services');
+const keepServices = process.argv.includes('--keep-services');
 const host = '127.0.0.1';
 
 await import('./ensure-installed.mjs');
 
-const service = (name, command) => execFileSync('bash', [join(root, 'scripts/services', `${name}.sh`), command], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-console.log('starting services (PostgreSQL, Kafka, ClickHouse)…');
-execFileSync('bash', [join(root, 'scripts/services/all.sh'), 'start'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-const services = { DATABASE_URL: service('postgres', 'url'), KAFKA_BROKERS: service('kafka', 'url'), CLICKHOUSE_URL: service('clickhouse', 'url') };
+const serviceUrl = (name) => execFileSync('bash', [join(root, 'scripts/services', `${name}.sh`), 'url'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+const services = { DATABASE_URL: serviceUrl('postgres'), KAFKA_BROKERS: serviceUrl('kafka'), CLICKHOUSE_URL: serviceUrl('clickhouse') };
 
 mkdirSync(clusterDir, { recursive: true });
 const secretFile = join(clusterDir, 'jwt-secret');
 if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(48).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
 const secret = readFileSync(secretFile, 'utf8').trim();
+
+/**
+ * Runs `scripts/services/all.sh <command>` without blocking, so Ctrl-C is handled while services
+ * start. Own process group: a second Ctrl-C in the terminal cannot interrupt a start or stop halfway.
+ */
+function runAllServices(command) {
+  const child = spawn('bash', [join(root, 'scripts/services/all.sh'), command], { cwd: root, detached: true, stdio: ['ignore', 'inherit', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  return { child, exited };
+}
 
 const entry = {
   api: 'apps/api/src/cluster.ts',
@@ -47,6 +56,7 @@ const processes = [
 
 const children = new Map();
 let stopping = false;
+let servicesStart; // the `all.sh start` run
 
 function start(p) {
   const dataDir = join(clusterDir, p.name);
@@ -100,24 +110,35 @@ async function ready(p, timeoutMs = 90_000) {
   throw new Error(`${p.name} not ready on port ${p.port} after ${timeoutMs / 1000} s (see .services/cluster/${p.name}/process.log)`);
 }
 
+function stopChild(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function stopServices() {
+  // An unfinished `all.sh start` must not go on to the next service once they are stopped. Ending
+  // the bash script alone lets the service script it runs finish under its lock, which stop awaits.
+  if (servicesStart) {
+    servicesStart.child.kill('SIGTERM');
+    await servicesStart.exited;
+  }
+  await runAllServices('stop').exited;
+}
+
 async function stop(code) {
   if (stopping) return;
   stopping = true;
   console.log('\nstopping the cluster…');
-  const exits = [...children.values()].map(
-    (child) =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  );
-  await Promise.all(exits);
-  if (stopServices) execFileSync('bash', [join(root, 'scripts/services/all.sh'), 'stop'], { cwd: root, stdio: 'inherit' });
+  await Promise.all([...children.values()].map(stopChild));
+  if (keepServices) console.log('services keep running (--keep-services); stop them with `bash scripts/services/all.sh stop`');
+  else await stopServices();
   process.exit(code);
 }
 
@@ -128,7 +149,14 @@ process.on('exit', () => {
   for (const child of children.values()) child.kill('SIGKILL');
 });
 
+async function startServices() {
+  console.log('starting services (PostgreSQL, Kafka, ClickHouse)…');
+  servicesStart = runAllServices('start');
+  if ((await servicesStart.exited) !== 0 && !stopping) throw new Error('the services did not start (see the output above)');
+}
+
 try {
+  await startServices();
   for (const p of processes) {
     if (stopping) break;
     start(p);
@@ -142,5 +170,5 @@ if (!stopping) {
   console.log('\nParley cluster profile is up (logs: .services/cluster/<name>/process.log):');
   for (const p of processes) console.log(`  ${p.name.padEnd(10)} http://${host}:${p.port}  ${p.what}`);
   console.log(`  services   ${services.DATABASE_URL}  kafka ${services.KAFKA_BROKERS}  ${services.CLICKHOUSE_URL}`);
-  console.log('Ctrl-C stops them all.');
+  console.log(keepServices ? 'Ctrl-C stops them all but the services (--keep-services).' : 'Ctrl-C stops them all, services included.');
 }

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type ISocketFactory, type Producer } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type ISocketFactory, type Producer, type ProducerConfig } from 'kafkajs';
 import type { Bus, BusSubscription } from '../port.js';
 import { chunkBySize, fromMessageValue, toMessages } from './messages.js';
 import { offsetCommitter } from './offset-committer.js';
@@ -38,6 +38,22 @@ const LOG_LEVELS = {
   info: KafkaLogLevel.INFO,
   debug: KafkaLogLevel.DEBUG,
 } as const;
+
+/**
+ * No acknowledged event may be lost or reordered: the idempotent producer drops the duplicates its
+ * own retries would write, one request in flight keeps a partition's records in send order, and
+ * retries never give up while the broker is away.
+ */
+export const PRODUCER_SETTINGS = {
+  idempotent: true,
+  maxInFlightRequests: 1,
+  createPartitioner: Partitioners.DefaultPartitioner,
+  allowAutoTopicCreation: false,
+  retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
+} as const satisfies ProducerConfig;
+
+/** `acks: all`: a send resolves only once every in-sync replica has the records (required by the idempotent producer). */
+export const SEND_ACKS = -1;
 
 /**
  * The cluster profile's bus on Apache Kafka.
@@ -103,13 +119,7 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
   const connectedProducer = () =>
     (producerReady ??= (async () => {
       await ensureTopic();
-      const p = kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        allowAutoTopicCreation: false,
-        retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
-      });
+      const p = kafka.producer(PRODUCER_SETTINGS);
       await p.connect();
       return p;
     })().catch((error) => {
@@ -131,7 +141,7 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
       for (const messages of chunkBySize(toMessages(events), maxRequestBytes)) {
         await retryTransient(async () => {
           const p = await connectedProducer();
-          await p.send({ topic, acks: -1, messages });
+          await p.send({ topic, acks: SEND_ACKS, messages });
         }, retryForMs, () => closed);
       }
     },

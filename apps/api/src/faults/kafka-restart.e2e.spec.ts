@@ -12,7 +12,7 @@ import { call, createRoom, deliveredInOrder, repoRoot, runIngressLoop, seqGaps, 
  */
 
 const run = promisify(execFile);
-const broker = { port: '59292', controller: '59293' };
+const broker = { port: '29292', controller: '29293' };
 const kafka = (command: 'start' | 'stop') =>
   run('bash', [join(repoRoot, 'scripts/services/kafka.sh'), command], {
     cwd: repoRoot,
