@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.js';
 import type { MetricsRegistry } from '../observability/metrics.js';
 import { statusLine, type HttpHandler, type HttpReply, type HttpRequest } from './types.js';
+import { clientIp } from './client-ip.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'del' | 'any' | 'options';
 
@@ -78,14 +79,13 @@ function copyRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, names: string[
   });
   const params: Record<string, string> = {};
   for (let i = 0; i < names.length; i++) params[names[i]!] = decodeParameter(req.getParameter(i) ?? '');
-  const forwarded = headers['x-forwarded-for'];
   return {
     method: req.getMethod().toUpperCase(),
     path: req.getUrl(),
     query: queryOf(req.getQuery()),
     headers,
     params,
-    ip: forwarded && process.env.PARLEY_TRUST_PROXY === '1' ? forwarded.split(',')[0]!.trim() : Buffer.from(res.getRemoteAddressAsText()).toString(),
+    ip: clientIp(headers['x-forwarded-for'], res.getRemoteAddressAsText()),
     body: EMPTY,
     requestId: headers['x-request-id']?.slice(0, 128) || nextRequestId(),
     receivedAt: performance.now(),

@@ -37,7 +37,7 @@ export interface ClientSendRefusal {
  * message reaches the room as a normal `msg` frame. Rejecting, or resolving a refusal, sends the
  * client an `error` frame (an error's `code` property is used when it has one).
  */
-export type OnClientSend = (principal: Principal, room: string, frame: SendFrame) => Promise<void | { ok: true } | ClientSendRefusal>;
+export type OnClientSend = (principal: Principal, room: string, frame: SendFrame, from: { ip: string }) => Promise<void | { ok: true } | ClientSendRefusal>;
 
 /**
  * Access that can be taken away while a viewer is connected, closed with 4403:

@@ -1,6 +1,7 @@
 import type { HttpResponse, WebSocketBehavior } from '@trufflesuite/uws-js-unofficial';
 import uWS from '@trufflesuite/uws-js-unofficial';
 import { clientFrame, closeCodes, type SendFrame } from '@parley/contracts/frames';
+import { clientIp } from '../http/client-ip.js';
 import { admit, refusalOf } from './admission.js';
 import { parseConnectParams } from './connect-params.js';
 import { encodeFrame } from './frame-entry.js';
@@ -53,11 +54,11 @@ export function wsBehavior(deps: WsEndpointDeps): WebSocketBehavior<WsUserData> 
     viewer.cork(() => viewer.writeControl(encodeFrame({ t: 'error', code, message, ...(nonce === undefined ? {} : { nonce }) })));
   };
 
-  const onSend = (viewer: WsViewer, frame: SendFrame) => {
+  const onSend = (viewer: WsViewer, frame: SendFrame, ip: string) => {
     if (!deps.onClientSend) return sendError(viewer, 'read_only', 'this endpoint does not accept messages', frame.nonce);
     const send = deps.onClientSend;
     // Through a promise so a policy that throws synchronously is answered like one that rejects.
-    Promise.resolve().then(() => send(viewer.principal, viewer.room.id, frame)).then(
+    Promise.resolve().then(() => send(viewer.principal, viewer.room.id, frame, { ip })).then(
       (result) => {
         if (result && result.ok === false) sendError(viewer, result.code, result.message, frame.nonce);
       },
@@ -85,7 +86,7 @@ export function wsBehavior(deps: WsEndpointDeps): WebSocketBehavior<WsUserData> 
       const protocol = req.getHeader('sec-websocket-protocol').split(',')[0]!.trim();
       const extensions = req.getHeader('sec-websocket-extensions');
       const parsed = parseConnectParams(req.getQuery() ?? '', { authorization: req.getHeader('authorization') });
-      const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+      const ip = clientIp(req.getHeader('x-forwarded-for'), res.getRemoteAddressAsText());
       let aborted = false;
       let admission: Admission | undefined;
       res.onAborted(() => {
@@ -102,7 +103,7 @@ export function wsBehavior(deps: WsEndpointDeps): WebSocketBehavior<WsUserData> 
           if (!aborted) res.cork(() => refuse(res, result.status, result.message));
           return;
         }
-        admission = { room: result.room, principal: result.principal, since: parsed.params.since, released: false };
+        admission = { room: result.room, principal: result.principal, since: parsed.params.since, ip, released: false };
         if (aborted) return release(admission);
         const userData: WsUserData = { admission, viewer: null };
         upgradeOutsideOwnCork(res, () => res.upgrade(userData, key, protocol, extensions, context), openViewer(deps.viewers));
@@ -140,7 +141,7 @@ export function wsBehavior(deps: WsEndpointDeps): WebSocketBehavior<WsUserData> 
       }
       if (!parsed.success) return sendError(viewer, 'bad_frame', parsed.error.issues[0]?.message ?? 'invalid frame', undefined);
       if (parsed.data.t === 'ping') return viewer.writeControl(pong);
-      onSend(viewer, parsed.data);
+      onSend(viewer, parsed.data, ws.getUserData().admission.ip);
     },
 
     drain: (ws) => {

@@ -10,6 +10,8 @@ export interface Admission {
   room: RoomState;
   principal: Principal;
   since: number | null;
+  /** The client's address (`X-Forwarded-For` behind a trusted proxy): sends count against its per-IP limit. */
+  ip: string;
   /** Set once the room's reservation for this upgrade is given back (open or abort). */
   released: boolean;
 }

@@ -320,11 +320,11 @@ export function createIngress(ctx: ApiContext) {
   }
 
   /**
-   * A chat message a viewer sends over the socket: the same per-user limit, word filter and
-   * moderation as ingress. Resolves with why it was refused, or nothing when it is durable.
+   * A chat message a viewer sends over the socket: the same per-IP and per-user limits, word
+   * filter and moderation as ingress. Resolves with why it was refused, or nothing when it is durable.
    */
   async function postFromSocket(
-    sender: { userId: string; displayName: string },
+    sender: { userId: string; displayName: string; ip: string },
     roomId: string,
     message: { text: string; meta?: unknown },
   ): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
@@ -332,7 +332,8 @@ export function createIngress(ctx: ApiContext) {
     const room = ctx.rooms.cached(roomId) ?? (await ctx.rooms.state(roomId));
     if (!room) return { ok: false, code: 'not_found', message: 'Room not found' };
     if (Buffer.byteLength(message.text) > ingress.ingressLimits.maxBodyBytes) return { ok: false, code: 'too_large', message: 'Message over 64 KB' };
-    const limit = perUser.check(`${roomId}\u0000${sender.userId}`, now);
+    const byIp = perIp.check(sender.ip, now);
+    const limit = byIp.allowed ? perUser.check(`${roomId}\u0000${sender.userId}`, now) : byIp;
     if (!limit.allowed) return { ok: false, code: 'rate_limited', message: `Too many messages; retry in ${Math.ceil(limit.retryAfterMs / 1000)} s` };
     const result = await ctx.rooms.post(roomId, {
       type: 'PostMessage',

@@ -58,10 +58,10 @@ export function realtimeAuthenticate(ctx: ApiContext): Authenticate {
 
 /** Socket sends go through the ingress rules; guests only watch. Simple-room chats post through their own use case. */
 export function realtimeOnClientSend(ingress: Ingress): OnClientSend {
-  return async (principal, room, frame) => {
+  return async (principal, room, frame, from) => {
     if (isSimpleRoomChat(room)) return sendToSimpleRoomChat(principal, frame);
     if (principal.roles.includes('guest')) return { ok: false, code: 'forbidden', message: 'Guests cannot send messages' };
-    return ingress.postFromSocket({ userId: principal.userId, displayName: principal.displayName }, room, { text: frame.text, ...(frame.meta !== undefined ? { meta: frame.meta } : {}) });
+    return ingress.postFromSocket({ userId: principal.userId, displayName: principal.displayName, ip: from.ip }, room, { text: frame.text, ...(frame.meta !== undefined ? { meta: frame.meta } : {}) });
   };
 }
 
