@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { MsgFrame, ServerFrame } from '@parley/contracts/frames';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 import { testClock } from './testing/test-clock.js';
 import { jsonCall } from './testing/json-call.js';
@@ -52,6 +54,31 @@ const sign = (key: string, data: string) => `sha256=${createHmac('sha256', key).
 const message = (text: string) => JSON.stringify({ type: 'chat', payload: { text } });
 const ingress = (body: string, headers: Record<string, string>, roomId = room) => send(`/rooms/${roomId}/ingress`, body, headers);
 const head = () => server.parley.ctx.store.headPosition();
+
+/** A real `ws` viewer of `room` (a room token minted with the API key) that records the frames it receives. */
+async function watch(roomId: string, key: string) {
+  const token = (await rest('POST', `/rooms/${roomId}/tokens`, key, { user_id: 'guest:watcher', display_name: 'Watcher' })).body.token as string;
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?room=${roomId}&token=${encodeURIComponent(token)}`);
+  const frames: ServerFrame[] = [];
+  ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as ServerFrame));
+  const viewer = {
+    msgs: () => frames.filter((f): f is MsgFrame => f.t === 'msg'),
+    async until(check: () => boolean, what: string, ms = 15_000) {
+      const end = Date.now() + ms;
+      while (!check()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+    close: () => ws.close(),
+  };
+  await new Promise<void>((resolve, reject) => {
+    ws.once('error', reject);
+    ws.once('open', () => resolve());
+  });
+  await viewer.until(() => frames.some((f) => f.t === 'hello'), 'hello');
+  return viewer;
+}
 
 function expectText(reply: Reply, status: number, text: string) {
   expect({ status: reply.status, text: reply.text }).toEqual({ status, text });
@@ -246,7 +273,13 @@ describe('ingress: documented statuses and bodies', () => {
     expect(await head()).toBe(before);
   });
 
-  it('every documented payload field is accepted', async () => {
+  /** The payload fields of the ingress reference (stream-rooms-ingress.txt), displayName included. */
+  const documentedFields = [
+    'text', 'displayName', 'userId', 'avatar', 'source', 'sourceIcon', 'badges', 'isModerator', 'nameColor', 'donation', 'donationValue',
+    'backgroundColor', 'textColor', 'membership', 'subtitle', 'event', 'title', 'contentImage', 'replyTo', 'replyText', 'sourceName', 'sourceImage',
+  ];
+
+  it('every documented payload field is accepted and reaches a WebSocket viewer exactly as sent', async () => {
     const full = {
       type: 'event',
       payload: {
@@ -260,7 +293,7 @@ describe('ingress: documented statuses and bodies', () => {
         isModerator: false,
         nameColor: '#ff0000',
         donation: '$10.00',
-        donationValue: 10,
+        donationValue: 10.5,
         backgroundColor: '#1565c0',
         textColor: '#ffffff',
         membership: 'MEMBER',
@@ -274,7 +307,61 @@ describe('ingress: documented statuses and bodies', () => {
         sourceImage: 'https://example.com/logo.png',
       },
     };
+    expect(Object.keys(full.payload).sort()).toEqual([...documentedFields].sort());
+    const viewer = await watch(room, apiKey);
     expectText(await ingress(JSON.stringify(full), auth()), 202, 'queued');
+    await viewer.until(() => viewer.msgs().length === 1, 'the message');
+    const frame = viewer.msgs()[0]!;
+    expect(frame).toMatchObject({ t: 'msg', room, kind: 'event', sender: 'youtube:viewer-456' });
+    // Exactly the sent payload: a field the schema dropped (or renamed, or re-typed) would be missing or differ here.
+    expect(frame.payload).toStrictEqual(full.payload);
+    expect(frame.meta).toBeUndefined();
+    viewer.close();
+  });
+
+  it('400 Bad Request for a wrong type in any documented field, with nothing appended', async () => {
+    // One case per field not already covered by the 400 test above (text, donationValue and isModerator are).
+    const cases: [string, Record<string, unknown>][] = [
+      ['type: number', { type: 7, payload: { text: 'x' } }],
+      ['payload: string', { type: 'chat', payload: 'x' }],
+      ['payload: array', { type: 'chat', payload: [{ text: 'x' }] }],
+      ...(
+        [
+          ['displayName', 42],
+          ['userId', 123],
+          ['avatar', 1],
+          ['source', true],
+          ['sourceIcon', { url: 'x' }],
+          ['badges', 'gold'],
+          ['badges', [{ src: 5 }]],
+          ['badges', [{ type: 1 }]],
+          ['badges', [{ html: ['<svg/>'] }]],
+          ['badges', ['img']],
+          ['nameColor', 16711680],
+          ['donation', 5],
+          ['backgroundColor', false],
+          ['textColor', 255],
+          ['membership', 1],
+          ['subtitle', 12],
+          ['event', { kind: 'raid' }],
+          ['title', null],
+          ['contentImage', ['https://example.com/s.png']],
+          ['replyTo', 9],
+          ['replyText', true],
+          ['sourceName', 3],
+          ['sourceImage', 0],
+        ] as [string, unknown][]
+      ).map(([field, value]): [string, Record<string, unknown>] => [`${field}: ${JSON.stringify(value)}`, { type: 'chat', payload: { text: 'x', [field]: value } }]),
+    ];
+    const fieldsCovered = new Set(cases.map(([name]) => name.split(':')[0]!));
+    // Every documented field has a wrong-type case here or in the test above.
+    for (const field of documentedFields) expect(fieldsCovered.has(field) || ['text', 'donationValue', 'isModerator'].includes(field), field).toBe(true);
+    const before = await head();
+    for (const [name, body] of cases) {
+      const reply = await ingress(JSON.stringify(body), auth());
+      expect({ status: reply.status, text: reply.text }, name).toEqual({ status: 400, text: 'Bad Request' });
+    }
+    expect(await head()).toBe(before);
   });
 
   it('404 Not Found for an unknown room, whatever the credentials', async () => {

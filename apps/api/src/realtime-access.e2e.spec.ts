@@ -279,6 +279,64 @@ describe('realtime: socket sends go through the ingress rules', () => {
     dan.ws.close();
   });
 
+  it('a user banned while connected: a socket send answers error filtered (banned) with the nonce, appends and delivers nothing; the socket stays open', async () => {
+    const { room, mint } = await newRoom({ name: 'Banned while here' });
+    const erin = await connect({ room, token: await mint('discord:erin') });
+    const frank = await connect({ room, token: await mint('discord:frank') });
+    expect((await rest('POST', `/rooms/${room}/moderation`, owner, { action: 'ban', target: 'discord:erin' })).status).toBe(200);
+    for (const c of [erin, frank]) await c.waitFor((f) => f.some((x) => x.t === 'mod' && x.action === 'ban' && x.target === 'discord:erin'), 'the ban frame');
+
+    const head = await server.parley.ctx.store.headPosition();
+    erin.send({ t: 'send', text: 'you cannot ban me', meta: { sneaky: true }, nonce: 'e1' });
+    await erin.waitFor((f) => f.some((x) => x.t === 'error'), 'the ban refusal');
+    expect(erin.errors()).toEqual([{ t: 'error', code: 'filtered', message: 'Message filtered (banned)', nonce: 'e1' }]);
+    expect(await server.parley.ctx.store.headPosition()).toBe(head);
+    // A ban refuses the send; it does not close a socket that is already open (new connections are refused, see above).
+    expect(erin.ws.readyState).toBe(WebSocket.OPEN);
+
+    // Proof of absence: a later message reaches both; the banned text reached neither before it.
+    frank.send({ t: 'send', text: 'marker after the ban', nonce: 'f1' });
+    for (const c of [erin, frank]) await c.waitFor((f) => f.some((x) => x.t === 'msg' && x.payload.text === 'marker after the ban'), 'the marker');
+    for (const c of [erin, frank]) expect(c.msgs().map((m) => m.payload.text)).toEqual(['marker after the ban']);
+    expect(frank.errors()).toEqual([]);
+    expect(await server.parley.ctx.store.headPosition()).toBe(head + 1);
+    erin.ws.close();
+    frank.ws.close();
+  });
+
+  it('a stealthed user’s socket send is accepted and reaches moderators and the sender’s own sockets, not a plain viewer', async () => {
+    const { room, mint } = await newRoom({ name: 'Stealth over the socket' });
+    const mod = await connect({ room, token: await mint('discord:warden', ['moderator']) });
+    const ownerSocket = await connect({ room, token: owner });
+    const sneaky = await connect({ room, token: await mint('discord:sneaky') });
+    const sneakyTwin = await connect({ room, token: await mint('discord:sneaky') });
+    const viewer = await connect({ room, token: await mint('discord:viewer') });
+    expect((await rest('POST', `/rooms/${room}/moderation`, owner, { action: 'stealth', target: 'discord:sneaky' })).status).toBe(200);
+    await mod.waitFor((f) => f.some((x) => x.t === 'mod' && x.action === 'stealth' && x.target === 'discord:sneaky'), 'the stealth frame');
+
+    const head = await server.parley.ctx.store.headPosition();
+    sneaky.send({ t: 'send', text: 'only some see this', meta: { n: 1 }, nonce: 's1' });
+    const privileged = [mod, ownerSocket, sneaky, sneakyTwin];
+    for (const c of privileged) await c.waitFor((f) => f.some((x) => x.t === 'msg' && x.payload.text === 'only some see this'), 'the stealth message');
+    expect(await server.parley.ctx.store.headPosition()).toBe(head + 1);
+    const stealthMsg = mod.msgs()[0]!;
+    expect(stealthMsg).toMatchObject({ t: 'msg', room, kind: 'chat', sender: 'discord:sneaky', payload: { text: 'only some see this', displayName: 'sneaky', userId: 'discord:sneaky' }, meta: { n: 1 } });
+    // To its sender it looks like any other message: the same frame as the moderators get.
+    for (const c of [ownerSocket, sneaky, sneakyTwin]) expect(c.msgs()[0]).toEqual(stealthMsg);
+
+    // Proof of absence: a later message from the plain viewer reaches everyone, in seq order after the stealth one.
+    viewer.send({ t: 'send', text: 'marker for everyone', nonce: 'v1' });
+    for (const c of [...privileged, viewer]) await c.waitFor((f) => f.some((x) => x.t === 'msg' && x.payload.text === 'marker for everyone'), 'the marker');
+    const marker = viewer.msgs().find((m) => m.payload.text === 'marker for everyone')!;
+    expect(marker.seq).toBeGreaterThan(stealthMsg.seq);
+    expect(viewer.msgs().map((m) => m.payload.text)).toEqual(['marker for everyone']);
+    for (const c of privileged) expect(c.msgs().map((m) => m.payload.text)).toEqual(['only some see this', 'marker for everyone']);
+    // The send was accepted: no error frame; and the stealth action itself was never shown to its target or the viewer.
+    for (const c of [sneaky, sneakyTwin, viewer]) expect(c.errors()).toEqual([]);
+    for (const c of [sneaky, sneakyTwin, viewer]) expect(c.frames.some((x) => x.t === 'mod' && x.action === 'stealth')).toBe(false);
+    for (const c of [mod, ownerSocket, sneaky, sneakyTwin, viewer]) c.ws.close();
+  });
+
   it('a client frame over 64 KiB closes the socket with 1009', async () => {
     const { room, mint } = await newRoom({ name: 'Big frames' });
     const c = await connect({ room, token: await mint('discord:big') });
