@@ -230,6 +230,18 @@ describe('ingress: the room word filter', () => {
     expect(viewer.msgs().map((m) => m.payload.text)).toEqual(['pineapple on pizza', 'apples and pines']);
     viewer.close();
   });
+
+  it('checks every field viewers read as text, not only the text: a bad name, title or reply is filtered too', async () => {
+    const { room, post } = await setUp('Clean names');
+    expect((await rest('PUT', `/rooms/${room}`, owner, { filter_enabled: true, filter_words: ['pineapple'] })).status).toBe(200);
+    const before = await head();
+    for (const field of ['displayName', 'title', 'subtitle', 'membership', 'event', 'donation', 'replyTo', 'replyText', 'sourceName']) {
+      expect(await post({ type: 'chat', payload: { text: 'hello', [field]: 'Pineapple fan' } }), field).toEqual({ status: 202, text: 'filtered' });
+    }
+    expect(await head()).toBe(before);
+    // Fields nobody reads as text (ids, URLs, colours) are not checked.
+    expect(await post({ type: 'chat', payload: { text: 'hello', userId: 'pineapple', avatar: 'https://example.com/pineapple.png', nameColor: 'pineapple' } })).toEqual({ status: 202, text: 'queued' });
+  });
 });
 
 describe('ingress: the short form of the stream-rooms reference', () => {

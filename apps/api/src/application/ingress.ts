@@ -52,6 +52,18 @@ const REPLAYED = 'Replayed signature';
  */
 const MAX_SOURCE_LABELS = 32;
 
+/** The payload fields viewers read as text: the word filter checks them all, not `text` alone. */
+const DISPLAYED_FIELDS = ['text', 'displayName', 'title', 'subtitle', 'membership', 'event', 'donation', 'replyTo', 'replyText', 'sourceName'] as const;
+
+const displayedTextOf = (payload: ingress.IngressBody['payload']): string => {
+  let out = '';
+  for (const field of DISPLAYED_FIELDS) {
+    const value = payload[field];
+    if (typeof value === 'string' && value.length > 0) out += (out ? '\n' : '') + value;
+  }
+  return out;
+};
+
 export function createIngress(ctx: ApiContext) {
   const { perIp: ipWindow, perUser: userWindow } = ingress.ingressLimits;
   const perIp = limiterOrNone(ctx.config.PARLEY_INGRESS_PER_IP_PER_10S, ipWindow.windowMs, 100_000);
@@ -98,7 +110,7 @@ export function createIngress(ctx: ApiContext) {
       ...(body.meta !== undefined ? { meta: body.meta } : {}),
       sender,
       via: 'ingress',
-      textBlocked: room.filterEnabled && filterOf(room)(payload.text).blocked,
+      textBlocked: room.filterEnabled && filterOf(room)(displayedTextOf(payload)).blocked,
       at: now,
     };
   };
