@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { Bus } from '@parley/infra/bus';
 import { kafkaBus } from '@parley/infra/bus/kafka';
 import type { EventStore } from '@parley/infra/event-store';
-import { postgresEventStore } from '@parley/infra/event-store/postgres';
 import { createHttpServer } from '@parley/infra/http';
 import type { Logger, MetricsRegistry } from '@parley/infra/observability';
 import { loadConfig, type Config } from './config.js';
@@ -11,7 +10,8 @@ import { mountOps } from './ops/routes.js';
 import { startParley, type Parley, type ParleyOverrides } from './server.js';
 
 /**
- * The cluster profile's composition: PostgreSQL event store, Kafka bus, and the roles a process
+ * The cluster profile's composition: a PostgreSQL (default) or EventStoreDB event store
+ * (`PARLEY_EVENT_STORE`), the Kafka bus, and the roles a process
  * can play (api node, fan-out node; the relay and the projector are apps of their own).
  *
  * Why api nodes feed their SQLite read models (and every node its room-state cache) from the
@@ -22,7 +22,14 @@ import { startParley, type Parley, type ParleyOverrides } from './server.js';
  * (deduplicated by event id). See docs/design-notes.md, "Cluster profile".
  */
 
+/** An unset and an empty variable mean the same: the default. */
+const unsetIfEmpty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
 const clusterEnvSchema = z.object({
+  /** `postgres` (default: DATABASE_URL, PARLEY_PG_SCHEMA) or `eventstoredb` (EVENTSTORE_URL, required). */
+  PARLEY_EVENT_STORE: z.preprocess(unsetIfEmpty, z.enum(['postgres', 'eventstoredb']).default('postgres')),
+  /** EventStoreDB connection string, e.g. `esdb://127.0.0.1:2113?tls=false`; only read with PARLEY_EVENT_STORE=eventstoredb. */
+  EVENTSTORE_URL: z.preprocess(unsetIfEmpty, z.string().trim().optional()),
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:25432/parley'),
   /** Schema of the event store's tables (tests use one of their own). */
   PARLEY_PG_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('parley'),
@@ -35,8 +42,14 @@ const clusterEnvSchema = z.object({
   PARLEY_KAFKA_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(3000),
 });
 
+/** Which event store the cluster's processes share. PostgreSQL's connection is `databaseUrl` and `schema`. */
+export type ClusterEventStore = { kind: 'postgres' } | { kind: 'eventstoredb'; url: string };
+
 export interface ClusterSettings {
+  eventStore: ClusterEventStore;
+  /** PostgreSQL event store only. */
   databaseUrl: string;
+  /** PostgreSQL event store only. */
   schema: string;
   brokers: string[];
   topic: string;
@@ -50,7 +63,18 @@ export function clusterSettings(env: NodeJS.ProcessEnv = process.env): ClusterSe
   const parsed = clusterEnvSchema.safeParse(env);
   if (!parsed.success) throw new Error(`invalid cluster configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const e = parsed.data;
+  let eventStore: ClusterEventStore = { kind: 'postgres' };
+  if (e.PARLEY_EVENT_STORE === 'eventstoredb') {
+    if (!e.EVENTSTORE_URL) {
+      throw new Error('invalid cluster configuration: EVENTSTORE_URL is required with PARLEY_EVENT_STORE=eventstoredb (e.g. esdb://127.0.0.1:2113?tls=false)');
+    }
+    if (!/^esdb(\+discover)?:\/\//.test(e.EVENTSTORE_URL)) {
+      throw new Error('invalid cluster configuration: EVENTSTORE_URL must start with esdb:// or esdb+discover://');
+    }
+    eventStore = { kind: 'eventstoredb', url: e.EVENTSTORE_URL };
+  }
   return {
+    eventStore,
     databaseUrl: e.DATABASE_URL,
     schema: e.PARLEY_PG_SCHEMA,
     brokers: e.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean),
@@ -61,8 +85,18 @@ export function clusterSettings(env: NodeJS.ProcessEnv = process.env): ClusterSe
   };
 }
 
-export const openClusterStore = (settings: ClusterSettings): Promise<EventStore> =>
-  postgresEventStore({ connectionString: settings.databaseUrl, schema: settings.schema });
+/**
+ * The event store the settings name. Each adapter is imported only when chosen, so a process
+ * loads either the pg or the gRPC client, not both.
+ */
+export async function openClusterStore(settings: ClusterSettings): Promise<EventStore> {
+  if (settings.eventStore.kind === 'eventstoredb') {
+    const { eventStoreDbEventStore } = await import('@parley/infra/event-store/eventstoredb');
+    return eventStoreDbEventStore({ connectionString: settings.eventStore.url });
+  }
+  const { postgresEventStore } = await import('@parley/infra/event-store/postgres');
+  return postgresEventStore({ connectionString: settings.databaseUrl, schema: settings.schema });
+}
 
 /**
  * The Kafka bus of one process. Fan-out nodes start new groups at `latest` (a node's group is its

@@ -21,11 +21,9 @@ export const configSchema = z.object({
   PARLEY_ADMINS: list('ryo'),
   /** HS256 key for Parley-issued JWTs (≥ 32 bytes). Embedded: generated once and kept in the data dir. */
   PARLEY_JWT_SECRET: z.string().min(32).optional(),
-  PARLEY_EVENT_STORE: z.enum(['sqlite', 'postgres', 'eventstoredb']).optional(),
-  PARLEY_BUS: z.enum(['inproc', 'kafka']).optional(),
-  DATABASE_URL: z.string().optional(),
-  EVENTSTORE_URL: z.string().optional(),
-  KAFKA_BROKERS: list('127.0.0.1:29092'),
+  // The cluster profile's event store and bus (PARLEY_EVENT_STORE, EVENTSTORE_URL, DATABASE_URL,
+  // KAFKA_BROKERS…) are read by `clusterSettings` in cluster.ts, not here: the embedded profile
+  // always runs SQLite and the in-process bus, and the cluster profile always runs Kafka.
   CLICKHOUSE_URL: z.string().optional(),
   /**
    * With CLICKHOUSE_URL: `project` (default) also writes the ClickHouse projections from the bus

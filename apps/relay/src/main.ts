@@ -6,8 +6,9 @@ import { createLogger, MetricsRegistry, trackEventLoopDelay } from '@parley/infr
 import { startRelay } from '@parley/infra/relay';
 
 /**
- * The cluster's relay: tails the PostgreSQL store's global log from its checkpoint (in its data
- * dir) and publishes each batch to Kafka before moving the checkpoint. Run exactly one: two relays
+ * The cluster's relay: tails the event store's global log (PostgreSQL, or EventStoreDB with
+ * PARLEY_EVENT_STORE=eventstoredb) from its checkpoint (in its data dir) and publishes each batch
+ * to Kafka before moving the checkpoint. Run exactly one: two relays
  * would both publish everything (harmless for consumers, which dedupe, but twice the traffic).
  * Ops: `/healthz`, `/readyz` (not ready while more than 10,000 events behind), `/metrics` on PORT.
  */
@@ -46,7 +47,7 @@ const ops = await startOpsServer({
     return behind > 10_000 ? `relay is ${behind} events behind` : null;
   },
 });
-logger.info({ port: ops.port, position: relay.position(), topic: settings.topic }, 'relay running');
+logger.info({ port: ops.port, position: relay.position(), eventStore: settings.eventStore.kind, topic: settings.topic }, 'relay running');
 
 stopOnSignals('relay', logger, async () => {
   clearInterval(headTimer);

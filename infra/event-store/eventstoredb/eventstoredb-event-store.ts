@@ -129,7 +129,9 @@ export async function eventStoreDbEventStore(options: EventStoreDbEventStoreOpti
     const from: Position | typeof START = after <= 0 ? START : { commit: BigInt(after), prepare: BigInt(after) };
     const out: StoredEvent[] = [];
     let lastCommit: bigint | undefined;
-    const read: StreamingRead<AllStreamResolvedEvent> = client.readAll({ fromPosition: from, direction: FORWARDS, maxCount: limit + 1000 });
+    // No maxCount: the system events skipped below could fill any fixed count, and a follower would
+    // then read nothing from the same position forever. The read is cancelled once the batch is full.
+    const read: StreamingRead<AllStreamResolvedEvent> = client.readAll({ fromPosition: from, direction: FORWARDS });
     try {
       for await (const resolved of read) {
         const e = resolved.event;
