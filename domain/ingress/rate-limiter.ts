@@ -1,4 +1,4 @@
-import { checkLog, type RateDecision } from './sliding-window-limiter.js';
+import { checkLog, recordLog, type RateDecision } from './sliding-window-limiter.js';
 
 export interface RateLimiterOptions {
   limit: number;
@@ -10,6 +10,8 @@ export interface RateLimiterOptions {
 export interface RateLimiter {
   /** `now` comes from the caller (the domain reads no clock). */
   check(key: string, now: number): RateDecision;
+  /** Counts a request accepted at `at` by someone else (another node); decides nothing. */
+  record(key: string, at: number): void;
   /** Keys currently remembered. */
   readonly size: number;
   /** Keys dropped while still inside their window because `maxKeys` was reached. */
@@ -41,18 +43,26 @@ export function createRateLimiter({ limit, windowMs, maxKeys }: RateLimiterOptio
     }
   };
 
+  /** Stores a key's log as the most recently seen, within the bounds. */
+  const remember = (key: string, log: readonly number[], now: number) => {
+    logs.delete(key);
+    sweepIdle(now);
+    logs.set(key, log);
+    while (logs.size > maxKeys) {
+      const oldest = logs.keys().next().value as string;
+      logs.delete(oldest);
+      forcedEvictions++;
+    }
+  };
+
   return {
     check(key, now) {
       const { log, ...decision } = checkLog(logs.get(key) ?? [], now, limit, windowMs);
-      logs.delete(key);
-      sweepIdle(now);
-      logs.set(key, log);
-      while (logs.size > maxKeys) {
-        const oldest = logs.keys().next().value as string;
-        logs.delete(oldest);
-        forcedEvictions++;
-      }
+      remember(key, log, now);
       return decision;
+    },
+    record(key, at) {
+      remember(key, recordLog(logs.get(key) ?? [], at, limit, windowMs), at);
     },
     get size() {
       return logs.size;

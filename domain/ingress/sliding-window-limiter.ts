@@ -42,6 +42,16 @@ export function checkLog(log: RequestLog, now: number, limit: number, windowMs: 
   return { allowed: true, remaining: limit - next.length, resetAt: next[0]! + windowMs, retryAfterMs: 0, log: next };
 }
 
+/**
+ * The log after a request accepted elsewhere at `at` (another node of the cluster): it counts like
+ * one accepted here. Only the newest `limit` times can ever decide a check, so no more are kept.
+ */
+export function recordLog(log: RequestLog, at: number, limit: number, windowMs: number): RequestLog {
+  assertLimits(limit, windowMs);
+  const next = insertSorted(log, at);
+  return next.length > limit ? next.slice(next.length - limit) : next;
+}
+
 /** A clock that stepped back must not let the log go out of order. */
 function insertSorted(log: RequestLog, time: number): number[] {
   const next = [...log];

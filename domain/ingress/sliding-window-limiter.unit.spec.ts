@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRateLimiter } from './rate-limiter.js';
-import { check, checkLog, emptyRateLimitState, type RateLimitState } from './sliding-window-limiter.js';
+import { check, checkLog, emptyRateLimitState, recordLog, type RateLimitState } from './sliding-window-limiter.js';
 
 const T0 = 1_700_000_000_000;
 const LIMIT = 20;
@@ -129,6 +129,22 @@ describe('createRateLimiter (bounded memory)', () => {
     limiter.check('old', T0 + 1);
     limiter.check('new', T0 + 2); // evicts "hot", the least recently seen
     expect(limiter.check('old', T0 + 3).allowed).toBe(false);
+  });
+
+  it('counts requests accepted elsewhere: 15 recorded leave room for 5; they leave the window like any other', () => {
+    const limiter = createRateLimiter({ limit: LIMIT, windowMs: WINDOW, maxKeys: 100 });
+    for (let i = 0; i < 15; i++) limiter.record('u', T0 + i);
+    for (let i = 0; i < 5; i++) expect(limiter.check('u', T0 + 100 + i)).toMatchObject({ allowed: true, remaining: 4 - i });
+    expect(limiter.check('u', T0 + 200)).toMatchObject({ allowed: false, retryAfterMs: WINDOW - 200 });
+    expect(limiter.check('u', T0 + WINDOW).allowed).toBe(true);
+    // Another key is untouched.
+    expect(limiter.check('v', T0 + 200)).toMatchObject({ allowed: true, remaining: LIMIT - 1 });
+  });
+
+  it('a recorded time out of order lands in order, and a log keeps only the newest `limit` times', () => {
+    expect(recordLog([T0, T0 + 20], T0 + 10, 3, WINDOW)).toEqual([T0, T0 + 10, T0 + 20]);
+    expect(recordLog([T0, T0 + 10, T0 + 20], T0 + 5, 3, WINDOW)).toEqual([T0 + 5, T0 + 10, T0 + 20]);
+    expect(() => recordLog([], T0, 0, WINDOW)).toThrow(RangeError);
   });
 
   it('refuses a nonsense key bound', () => {

@@ -4,13 +4,15 @@ import { createIngress } from './application/ingress.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 import { testClock } from './testing/test-clock.js';
 import { jsonCall } from './testing/json-call.js';
+import { chatSocketUrl, openChatSocket } from './surfaces/simple-rooms/chat-test-client.js';
 
 /*
  * Signed, timestamped ingress requests are used once. What counts as "used": a request refused
  * for a reason its sender may retry past (a rate limit) is not, so the same signed request sent
  * again after Retry-After is accepted; a request the store took is, on any api node: a second
  * ingress over the same store (what another api node of the cluster is) refuses the replay too,
- * though it never saw the signature, and nothing is appended twice.
+ * though it never saw the signature, and nothing is appended twice. And a sender's messages
+ * accepted by another node count against the per-user limit here, once the log brings them.
  */
 
 let server: TestServer;
@@ -94,5 +96,33 @@ describe('ingress: a replay sent to another api node', () => {
     const keyed = await otherNode.handle({ roomId: room, authorization: `Bearer ${apiKey}`, rawBody: Buffer.from(request.body), ip: '127.0.0.1' });
     expect(keyed).toMatchObject({ outcome: 'queued' });
     expect(await head()).toBe(before + 2);
+  });
+});
+
+describe('ingress: the per-user limit across api nodes', () => {
+  it('15 messages a sender got through another node leave it 5 here; the 6th is 429', async () => {
+    const t = freeze(Math.floor(now() / 1000) * 1000);
+    const token = (await jsonCall(server.url, 'POST', `/rooms/${room}/tokens`, apiKey, { user_id: 'guest:limits-watcher', display_name: 'Watcher' })).body.token as string;
+    const viewer = await openChatSocket(chatSocketUrl(server.url, { room, token }));
+    const otherNode = createIngress(server.parley.ctx);
+    const chat = (text: string) => Buffer.from(JSON.stringify({ type: 'chat', payload: { text, userId: 'roaming', source: 'twitch' } }));
+    for (let i = 0; i < 15; i++) {
+      expect(await otherNode.handle({ roomId: room, authorization: `Bearer ${apiKey}`, rawBody: chat(`elsewhere ${i}`), ip: '10.0.0.1' })).toMatchObject({ outcome: 'queued' });
+    }
+    // This node has them once the log delivered them (the viewer sees them from the same feed).
+    await viewer.waitFor((frames) => frames.filter((f) => f.t === 'msg').length === 15, 'the 15 messages from the other node');
+    const here = (text: string) => fetch(`${server.url}/rooms/${room}/ingress`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: chat(text) });
+    for (let i = 0; i < 5; i++) {
+      const reply = await here(`here ${i}`);
+      expect({ status: reply.status, remaining: reply.headers.get('x-ratelimit-remaining') }).toEqual({ status: 202, remaining: String(4 - i) });
+    }
+    const refused = await here('one too many');
+    expect({ status: refused.status, retryAfter: refused.headers.get('retry-after') }).toEqual({ status: 429, retryAfter: '10' });
+    // Another sender is untouched, and the window reopens for this one 10 s after its first message.
+    const other = await fetch(`${server.url}/rooms/${room}/ingress`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'chat', payload: { text: 'hi', userId: 'settled', source: 'twitch' } }) });
+    expect(other.status).toBe(202);
+    freeze(t + 10_000);
+    expect((await here('later')).status).toBe(202);
+    await viewer.close();
   });
 });

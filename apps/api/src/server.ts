@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { TokenService } from '@parley/infra/auth';
 import { inprocBus, observedBus, type Bus } from '@parley/infra/bus';
 import { sqliteCheckpoints } from '@parley/infra/checkpoints';
-import { sqliteEventStore, sqliteLogReaderModule, type EventStore } from '@parley/infra/event-store';
+import { sqliteEventStore, sqliteLogReaderModule, type EventStore, type StoredEvent } from '@parley/infra/event-store';
 import { createHttpServer, type HttpServer } from '@parley/infra/http';
 import { createLogger, MetricsRegistry, trackEventLoopDelay, type Logger } from '@parley/infra/observability';
 import { startRelay, type Relay } from '@parley/infra/relay';
@@ -134,14 +134,21 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   const projectorSub = feedFromStore
     ? null
     : await bus.subscribe({ group: 'projector' }, (batch) => projector.applyBatch(batch));
-  const roomsSub = feedFromStore ? null : await bus.subscribe({ group: `api-${config.PARLEY_NODE_ID}` }, (batch) => rooms.observe(batch));
+  // Events appended by any node update the room cache and the ingress's per-user counts (the
+  // ingress is made below; events fed before that are history older than any rate window).
+  let ingressObserve: ((batch: readonly StoredEvent[]) => void) | undefined;
+  const observe = (batch: readonly StoredEvent[]) => {
+    rooms.observe(batch);
+    ingressObserve?.(batch);
+  };
+  const roomsSub = feedFromStore ? null : await bus.subscribe({ group: `api-${config.PARLEY_NODE_ID}` }, observe);
   // A fan-out node (no API, realtime) already receives every event from the bus for its viewers;
   // its room-state cache follows those (room state needs only per-room order, which the bus
   // keeps) instead of reading the store's whole log a second time.
   const roomsFollowRealtimeBus = feedFromStore && !serveApi && overrides.serveRealtime !== false;
   const storeFeed = feedFromStore && !roomsFollowRealtimeBus
     ? store.subscribeToAll(serveApi ? projector.position() : await store.headPosition(), (batch) => {
-        rooms.observe(batch);
+        observe(batch);
         if (serveApi) return projector.applyBatch(batch);
       })
     : null;
@@ -151,9 +158,10 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
 
   const http = createHttpServer({ logger, metrics });
   const ingress = createIngress(ctx);
+  ingressObserve = ingress.observe;
   const realtime = overrides.serveRealtime === false ? null : await createRealtime({
     app: http.app,
-    bus: roomsFollowRealtimeBus ? observedBus(bus, (batch) => rooms.observe(batch)) : bus,
+    bus: roomsFollowRealtimeBus ? observedBus(bus, observe) : bus,
     store,
     nodeId: config.PARLEY_NODE_ID,
     authenticate: realtimeAuthenticate(ctx),

@@ -4,6 +4,8 @@ import { compileFilter, createRateLimiter, DEFAULT_BAD_WORDS, type BadWordFilter
 import { validWebhookSecrets, type PostMessage, type RoomState } from '@parley/domain/rooms';
 import { apiKeyMatches, bearerToken, hmacSignatureMatches } from '@parley/infra/auth';
 import { parseJsonBody } from '@parley/infra/http';
+import type { ChatMessagePosted } from '@parley/contracts/events';
+import type { StoredEvent } from '@parley/infra/event-store';
 import type { ApiContext } from '../context.js';
 import { derivedId, eventId } from './ids.js';
 
@@ -38,10 +40,13 @@ interface Memo {
 
 const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
-const unlimited: Pick<RateLimiter, 'check'> = { check: (_key, now) => ({ allowed: true, remaining: 2 ** 31 - 1, resetAt: now, retryAfterMs: 0 }) };
+const unlimited: Pick<RateLimiter, 'check' | 'record'> = {
+  check: (_key, now) => ({ allowed: true, remaining: 2 ** 31 - 1, resetAt: now, retryAfterMs: 0 }),
+  record: () => undefined,
+};
 
 /** A limit of 0 turns the limiter off (load tests from one host); the sliding log's cost grows with its limit. */
-const limiterOrNone = (limit: number, windowMs: number, maxKeys: number): Pick<RateLimiter, 'check'> =>
+const limiterOrNone = (limit: number, windowMs: number, maxKeys: number): Pick<RateLimiter, 'check' | 'record'> =>
   limit === 0 ? unlimited : createRateLimiter({ limit, windowMs, maxKeys });
 const REPLAYED = 'Replayed signature';
 
@@ -92,6 +97,29 @@ export function createIngress(ctx: ApiContext) {
     if (filters.size > 10_000) filters.delete(filters.keys().next().value!);
     return filter;
   };
+
+  // Messages this ingress is posting or has posted: the log brings them back to `observe`, and
+  // their sender's limit counted them already. Bounded: a message never seen again (a duplicate
+  // append) is forgotten behind newer ones.
+  const ownPosts = new Set<string>();
+  const noteOwn = (messageId: string) => {
+    ownPosts.add(messageId);
+    if (ownPosts.size > 100_000) ownPosts.delete(ownPosts.values().next().value!);
+  };
+
+  /**
+   * Chat appended by other nodes of the cluster (from the store's log or the bus) counts against
+   * its sender's per-user limit here too, so the limit holds across api and fan-out nodes, a feed's
+   * delay late. The per-IP limit stays per node: events do not carry addresses.
+   */
+  function observe(events: readonly StoredEvent[]): void {
+    for (const e of events) {
+      if (e.type !== 'ChatMessagePosted') continue;
+      const d = e.data as ChatMessagePosted['data'];
+      if (d.sender === null || d.via === 'api' || ownPosts.delete(d.messageId)) continue;
+      perUser.record(`${d.roomId}\u0000${d.sender}`, d.at);
+    }
+  }
 
   /** Who sent an ingress message (`source:userId`, or nobody), and its source for the metrics. */
   const senderOf = (body: ingress.IngressBody) => {
@@ -229,17 +257,17 @@ export function createIngress(ctx: ApiContext) {
     }
 
     const seed = idSeedOf(req, memoKey);
+    const messageId = seed ? derivedId(ctx.idSecret, `${seed.kind}-msg`, seed.key) : eventId();
+    noteOwn(messageId);
     let result;
     try {
-      result = await ctx.rooms.post(
-        req.roomId,
-        postCommand(room, body, sender, seed ? derivedId(ctx.idSecret, `${seed.kind}-msg`, seed.key) : eventId(), now),
-        seed ? [derivedId(ctx.idSecret, seed.kind, seed.key)] : undefined,
-      );
+      result = await ctx.rooms.post(req.roomId, postCommand(room, body, sender, messageId, now), seed ? [derivedId(ctx.idSecret, seed.kind, seed.key)] : undefined);
     } catch (error) {
+      ownPosts.delete(messageId);
       releaseSignature(req);
       throw error;
     }
+    if (isDomainError(result) || result.status === 'filtered' || result.duplicate) ownPosts.delete(messageId);
     if (isDomainError(result)) return { outcome: 'not_found', limit };
     if (seed?.signed && result.status === 'queued' && result.duplicate) return { outcome: 'unauthorized', message: REPLAYED, limit };
     const answer: IngressAnswer = { outcome: result.status, limit };
@@ -307,6 +335,8 @@ export function createIngress(ctx: ApiContext) {
     }
     if (commands.length === 0) releaseSignature(req);
     if (commands.length > 0) {
+      for (const c of commands) noteOwn(c.messageId);
+      const forgetOwn = (which: (k: number) => boolean) => commands.forEach((c, k) => which(k) && ownPosts.delete(c.messageId));
       let posted;
       try {
         posted = await ctx.rooms.postMany(
@@ -315,9 +345,12 @@ export function createIngress(ctx: ApiContext) {
           seed ? (k) => [derivedId(ctx.idSecret, `${seed.kind}-batch`, seed.key, String(postedAt[k]))] : undefined,
         );
       } catch (error) {
+        forgetOwn(() => true);
         releaseSignature(req);
         throw error;
       }
+      if (isDomainError(posted) || posted.appended?.duplicate) forgetOwn(() => true);
+      else forgetOwn((k) => posted.statuses[k] === 'filtered');
       if (isDomainError(posted)) return { outcome: 'not_found', limit };
       if (seed?.signed && posted.appended?.duplicate) return { outcome: 'unauthorized', message: REPLAYED, limit };
       posted.statuses.forEach((status, k) => {
@@ -347,9 +380,11 @@ export function createIngress(ctx: ApiContext) {
     const byIp = perIp.check(sender.ip, now);
     const limit = byIp.allowed ? perUser.check(`${roomId}\u0000${sender.userId}`, now) : byIp;
     if (!limit.allowed) return { ok: false, code: 'rate_limited', message: `Too many messages; retry in ${Math.ceil(limit.retryAfterMs / 1000)} s` };
+    const messageId = eventId();
+    noteOwn(messageId);
     const result = await ctx.rooms.post(roomId, {
       type: 'PostMessage',
-      messageId: eventId(),
+      messageId,
       kind: 'chat',
       payload: { text: message.text, displayName: sender.displayName, userId: sender.userId },
       ...(message.meta !== undefined ? { meta: message.meta } : {}),
@@ -358,13 +393,14 @@ export function createIngress(ctx: ApiContext) {
       textBlocked: room.filterEnabled && filterOf(room)(message.text).blocked,
       at: now,
     });
+    if (isDomainError(result) || result.status === 'filtered') ownPosts.delete(messageId);
     if (isDomainError(result)) return { ok: false, code: 'not_found', message: 'Room not found' };
     counter.inc({ outcome: result.status, source: 'socket' });
     if (result.status === 'filtered') return { ok: false, code: 'filtered', message: `Message filtered (${result.reason})` };
     return { ok: true };
   }
 
-  return { handle, handleBatch, postFromSocket };
+  return { handle, handleBatch, postFromSocket, observe };
 }
 
 export type Ingress = ReturnType<typeof createIngress>;
