@@ -2,7 +2,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { qualified, selectRows, sqlString, sqlUInt } from './sql.js';
 
 /*
- * Counts are uniqExact(event_id): exact, and blind to rows a replay wrote twice before a merge.
+ * Counts are computed here from the event rows, never stored (no SummingMergeTree, no
+ * materialized view), so a replay has no count to double. They are uniqExact(event_id): exact,
+ * and blind to a row that got in twice past the insert-time check (racing writers) before a merge.
  * Buckets are UTC and computed on the ms epoch (bucket start = at - at % size).
  */
 

@@ -58,7 +58,7 @@ export function clickhouseFeed({ projector, readAll, maxPendingEvents = 50_000, 
     while (!stopped && (behind || queue.length > 0)) {
       try {
         if (behind) {
-          // Events queued meanwhile are written after the catch-up (some twice; harmless).
+          // Events queued meanwhile are applied after the catch-up (those it already wrote are skipped).
           behind = false;
           await projector.catchUp(readAll);
         } else {

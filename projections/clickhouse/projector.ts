@@ -2,7 +2,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { PositionWaiters } from '../shared/position-waiters.js';
 import type { ReadAll } from '../shared/projection.js';
 import type { StoredEventLike } from '../shared/stored-event.js';
-import { rowsOf, type ProjectedRows } from './rows.js';
+import { unstoredRows } from './dedupe.js';
+import { rowsOf, type ProjectedRow, type ProjectedRows } from './rows.js';
 import { dropProjectedTables, migrateClickhouse } from './schema.js';
 import { qualified, selectRows, sqlString } from './sql.js';
 
@@ -13,15 +14,16 @@ export interface ClickhouseProjectorOptions {
   name?: string;
   /**
    * Records the applied position at most this often (ms; default 1,000): it only tells a restart
-   * where to resume, and resuming a little early just writes duplicates, while every record is
-   * one more insert on the batch's path. 0 records after every batch.
+   * where to resume, and resuming a little early just re-reads events whose rows are skipped as
+   * stored, while every record is one more round trip on the batch's path. 0 records after every
+   * batch.
    */
   recordPositionEveryMs?: number;
 }
 
 export interface AppliedBatch {
   events: number;
-  /** Rows written, all tables together. */
+  /** Rows written, all tables together (rows already stored are not written again). */
   rows: number;
   /** Highest position in the batch (0 for an empty batch). */
   position: number;
@@ -32,10 +34,11 @@ export interface ClickhouseProjector {
   /** Creates the database and tables if missing. */
   migrate(): Promise<void>;
   /**
-   * Writes a batch: one JSONEachRow insert per table that has rows, then the batch's highest
-   * position. Idempotent, and independent of order: any batch may be applied again, split
-   * differently or out of global order and every query answers the same. Rejects if an insert
-   * fails; the caller retries the batch (or replays from the store) — duplicates are harmless.
+   * Writes a batch: per table, one SELECT of the batch's rows already stored and one JSONEachRow
+   * insert of the others, then the batch's highest position. Idempotent, and independent of
+   * order: any batch may be applied again (writing nothing), split differently or out of global
+   * order and every query answers the same. Rejects if a query fails; the caller retries the
+   * batch (or replays from the store).
    */
   applyBatch(events: readonly StoredEventLike[]): Promise<AppliedBatch>;
   /** The highest position this process has applied (0 before the first batch). */
@@ -71,16 +74,17 @@ export function clickhouseProjector({ client, database, name = 'clickhouse', rec
 
   const notify = () => waiters.reached();
 
+  /** Inserts the rows not stored yet; returns how many. */
+  async function insertUnstored(t: keyof ProjectedRows, rows: readonly ProjectedRow[]): Promise<number> {
+    const unstored = await unstoredRows(client, database, t, rows);
+    if (unstored.length > 0) await insert(t, unstored);
+    return unstored.length;
+  }
+
   async function applyBatch(events: readonly StoredEventLike[]): Promise<AppliedBatch> {
     if (events.length === 0) return { events: 0, rows: 0, position: 0 };
     const rows = rowsOf(events);
-    let written = 0;
-    await Promise.all(
-      projectedTables.map((t) => {
-        written += rows[t].length;
-        return rows[t].length > 0 ? insert(t, rows[t]) : undefined;
-      }),
-    );
+    const written = await Promise.all(projectedTables.map((t) => insertUnstored(t, rows[t])));
     let position = 0;
     for (const e of events) if (e.position > position) position = e.position;
     if (position > highest) {
@@ -88,15 +92,19 @@ export function clickhouseProjector({ client, database, name = 'clickhouse', rec
       notify();
     }
     if (Date.now() - recordedAt >= recordPositionEveryMs) await recordPosition();
-    return { events: events.length, rows: written, position };
+    return { events: events.length, rows: written.reduce((a, b) => a + b, 0), position };
   }
 
-  /** Written only after the rows: a recorded position never runs ahead of rows that are missing. */
+  /**
+   * Written only after the rows: a recorded position never runs ahead of rows that are missing.
+   * Not written when it would not raise the stored one (a restarted process replaying), so a
+   * replay adds no row here either.
+   */
   async function recordPosition(): Promise<void> {
     if (highest <= recorded) return;
     const position = highest;
     recordedAt = Date.now();
-    await insert('projector_positions', [{ projector: name, position }]);
+    if (position > (await recordedPosition())) await insert('projector_positions', [{ projector: name, position }]);
     recorded = Math.max(recorded, position);
   }
 

@@ -56,6 +56,8 @@ export interface ProjectedRows {
   message_removals: RemovalRow[];
 }
 
+export type ProjectedRow = ProjectedRows[keyof ProjectedRows][number];
+
 const bookkeeping = new Set(['roomId', 'updatedBy', 'updatedAt']);
 const changedFieldsOf = (data: Record<string, unknown>): string[] => Object.keys(data).filter((k) => !bookkeeping.has(k) && data[k] !== undefined);
 

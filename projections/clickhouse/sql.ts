@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 
 /*
  * ClickHouse 18.16 has no query parameters (`{name:Type}` came in 19.x), so values are written
@@ -29,7 +29,7 @@ export function qualified(database: string, table: string): string {
 /** 64-bit integers as JSON numbers: every number we store (ms epochs, positions) is below 2^53. */
 const readSettings = { output_format_json_quote_64bit_integers: 0 } as const;
 
-export async function selectRows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
-  const result = await client.query({ query, format: 'JSONEachRow', clickhouse_settings: readSettings });
+export async function selectRows<T>(client: ClickHouseClient, query: string, settings: ClickHouseSettings = {}): Promise<T[]> {
+  const result = await client.query({ query, format: 'JSONEachRow', clickhouse_settings: { ...readSettings, ...settings } });
   return result.json<T>();
 }

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { unstoredRows } from './dedupe.js';
 import { qualified, selectRows, sqlString, sqlUInt } from './sql.js';
 
 export interface ViewerSample {
@@ -29,15 +30,16 @@ function check(s: ViewerSample): void {
 
 /**
  * One insert for a node's samples (call it every few seconds from a fan-out node; include rooms
- * that dropped to 0, or their last count lingers until it goes stale). Sending the same sample
- * twice changes nothing.
+ * that dropped to 0, or their last count lingers until it goes stale). A sample whose node, room
+ * and time are already stored is not written again: a re-sent sample adds no row (a node never
+ * counts twice in the same millisecond, so the first count stands).
  */
 export function viewerSampleRecorder(client: ClickHouseClient, database: string) {
   const table = qualified(database, 'viewer_samples');
   return async function recordViewerSamples(samples: readonly ViewerSample[]): Promise<void> {
-    if (samples.length === 0) return;
     samples.forEach(check);
-    await client.insert({ table, values: samples.map((s) => ({ node: s.node, room: s.room, at: s.at, viewers: s.viewers })), format: 'JSONEachRow' });
+    const rows = await unstoredRows(client, database, 'viewer_samples', samples.map((s) => ({ node: s.node, room: s.room, at: s.at, viewers: s.viewers })));
+    if (rows.length > 0) await client.insert({ table, values: rows, format: 'JSONEachRow' });
   };
 }
 
