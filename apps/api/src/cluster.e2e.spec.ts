@@ -1,7 +1,5 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresEventStore } from '@parley/infra/event-store/postgres';
-import { clickhouseAuditLog, clickhouseProjector, messagesPerMinute, searchMessages } from '@parley/projections/clickhouse';
+import { projectorAgainstRebuild } from './faults/clickhouse-rebuild.js';
 import {
   call,
   createRoom,
@@ -205,48 +203,8 @@ describe('cluster profile: 2 api nodes, 2 fan-out nodes, relay, PostgreSQL, Kafk
     const { acked, failed } = await load.done;
     expect(failed).toBe(0);
 
-    const { url, database } = cluster.clickhouse!;
-    const client = createClient({ url, request_timeout: 60_000 });
-    const rebuiltDb = `${database}_rebuilt`;
-    const store = await postgresEventStore({ connectionString: cluster.env.DATABASE_URL!, schema: cluster.env.PARLEY_PG_SCHEMA! });
-    try {
-      await until(async () => (await allMessages(client, database, room.room)).length === acked.size, `${acked.size} messages in ClickHouse`, 60_000);
-      const rebuilt = clickhouseProjector({ client, database: rebuiltDb });
-      await rebuilt.migrate();
-      await rebuilt.rebuild((after, limit) => store.readAll(after, limit));
-      rebuilt.close();
-      const live = await answers(client, database);
-      expect(live.messages.filter((m) => m.roomId === room.room).map((m) => m.text).sort()).toEqual([...acked].map((i) => `proj-${i}`).sort());
-      expect(live).toEqual(await answers(client, rebuiltDb));
-    } finally {
-      await client.command({ query: `DROP DATABASE IF EXISTS ${rebuiltDb}` }).catch(() => undefined);
-      await client.close();
-      await store.close();
-    }
+    const { roomTexts, live, rebuilt } = await projectorAgainstRebuild(cluster, room.room, acked.size);
+    expect(roomTexts).toEqual([...acked].map((i) => `proj-${i}`).sort());
+    expect(live).toEqual(rebuilt);
   }, 180_000);
 });
-
-async function allMessages(client: ClickHouseClient, database: string, roomId?: string) {
-  const out = [];
-  let after: number | undefined;
-  for (;;) {
-    const page = await searchMessages(client, database, { includeStealth: true, limit: 200, ...(roomId ? { roomId } : {}), ...(after !== undefined ? { after } : {}) });
-    out.push(...page.items);
-    if (page.nextCursor === null) return out;
-    after = page.nextCursor;
-  }
-}
-
-/** What the admin surface can ask of the ClickHouse read models: every message, the audit log, messages per room per minute. */
-async function answers(client: ClickHouseClient, database: string) {
-  const audit = [];
-  let after: number | undefined;
-  for (;;) {
-    const page = await clickhouseAuditLog(client, database, { limit: 500, ...(after !== undefined ? { after } : {}) });
-    audit.push(...page.entries);
-    if (page.nextCursor === null) break;
-    after = page.nextCursor;
-  }
-  const perMinute = await messagesPerMinute(client, database, { since: 0, until: Date.now() + 60_000 });
-  return { messages: await allMessages(client, database), audit, perMinute };
-}

@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createRoom, deliveredInOrder, repoRoot, runIngressLoop, seqGaps, startTestCluster, until, Viewer, type TestCluster } from './cluster-harness.js';
+import { projectorAgainstRebuild } from './clickhouse-rebuild.js';
 
 /*
  * Stop and start the Kafka broker under ingress load. The broker is a private instance (own data
  * dir and ports, scripts/services/kafka.sh overrides), so stopping it disturbs no other suite.
  * Ingress keeps being acknowledged meanwhile (acks only need PostgreSQL); the relay and the fan-out
- * node ride the outage out by themselves; nothing acknowledged is lost, viewers see no gap.
+ * node ride the outage out by themselves; nothing acknowledged is lost, viewers see no gap; the
+ * ClickHouse projector catches up by itself and answers as a rebuild from zero does.
  */
 
 const run = promisify(execFile);
@@ -29,7 +31,7 @@ let cluster: TestCluster;
 
 beforeAll(async () => {
   await kafka('start');
-  cluster = await startTestCluster({ apis: 1, fanouts: 1, kafkaBrokers: `127.0.0.1:${broker.port}` });
+  cluster = await startTestCluster({ apis: 1, fanouts: 1, projector: true, kafkaBrokers: `127.0.0.1:${broker.port}` });
 }, 600_000); // a cold start installs the services first
 
 afterAll(async () => {
@@ -70,5 +72,9 @@ describe('fault: the Kafka broker stops and starts', () => {
       expect(v.resyncs).toEqual([]);
     }
     for (const v of viewers) v.close();
-  }, 240_000);
+
+    const projected = await projectorAgainstRebuild(cluster, room.room, acked.size + 1);
+    expect(projected.roomTexts).toEqual(['warm-up', ...texts].sort());
+    expect(projected.live).toEqual(projected.rebuilt);
+  }, 300_000);
 });
