@@ -15,8 +15,17 @@ import { qualified, selectRows, sqlString, sqlUInt } from './sql.js';
 
 const valueIn = (row: object, column: string): unknown => (row as Record<string, unknown>)[column];
 
-/** The rows of `rows` whose key is neither stored in `table` nor earlier in `rows`, in their order. */
-export async function unstoredRows<R extends RowOf<DedupedTable>>(client: ClickHouseClient, database: string, table: DedupedTable, rows: readonly R[]): Promise<R[]> {
+/**
+ * The rows of `rows` whose key is neither stored in `table` nor earlier in `rows`, in their order.
+ * Only the rows `mayBeStored` names are looked up (default: all); the others are taken as new.
+ */
+export async function unstoredRows<R extends RowOf<DedupedTable>>(
+  client: ClickHouseClient,
+  database: string,
+  table: DedupedTable,
+  rows: readonly R[],
+  mayBeStored: (row: R) => boolean = () => true,
+): Promise<R[]> {
   const key: readonly string[] = sortingKeys[table];
   const keyOf = (row: object) => JSON.stringify(key.map((column) => valueIn(row, column)));
   const byKey = new Map<string, R>();
@@ -24,8 +33,8 @@ export async function unstoredRows<R extends RowOf<DedupedTable>>(client: ClickH
     const rowKey = keyOf(row);
     if (!byKey.has(rowKey)) byKey.set(rowKey, row);
   }
-  if (byKey.size === 0) return [];
-  const candidates = [...byKey.values()];
+  const candidates = [...byKey.values()].filter(mayBeStored);
+  if (candidates.length === 0) return [...byKey.values()];
   const query = storedKeysQuery(qualified(database, table), key, candidates);
   // The default max_query_size (256 KiB) holds the keys of about 5,000 rows with UUID ids.
   const stored = await selectRows<object>(client, query, { max_query_size: String(Buffer.byteLength(query) + 1024) });

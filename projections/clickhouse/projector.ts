@@ -3,6 +3,7 @@ import { PositionWaiters } from '../shared/position-waiters.js';
 import type { ReadAll } from '../shared/projection.js';
 import type { StoredEventLike } from '../shared/stored-event.js';
 import { unstoredRows } from './dedupe.js';
+import { storedWatermark, type StoredWatermark } from './stored-watermark.js';
 import { rowsOf, type ProjectedRow, type ProjectedRows } from './rows.js';
 import { dropProjectedTables, migrateClickhouse } from './schema.js';
 import { qualified, selectRows, sqlString } from './sql.js';
@@ -74,9 +75,16 @@ export function clickhouseProjector({ client, database, name = 'clickhouse', rec
 
   const notify = () => waiters.reached();
 
+  // Loaded before the first batch (and again after a rebuild): what was stored before this process.
+  let watermark: Promise<StoredWatermark> | undefined;
+  const loadWatermark = async () => {
+    const highest = await selectRows<{ position: number }>(client, projectedTables.map((t) => `SELECT max(position) AS position FROM ${table(t)}`).join(' UNION ALL '));
+    return storedWatermark(Math.max(0, ...highest.map((r) => Number(r.position))));
+  };
+
   /** Inserts the rows not stored yet; returns how many. */
-  async function insertUnstored(t: keyof ProjectedRows, rows: readonly ProjectedRow[]): Promise<number> {
-    const unstored = await unstoredRows(client, database, t, rows);
+  async function insertUnstored(t: keyof ProjectedRows, rows: readonly ProjectedRow[], marks: StoredWatermark): Promise<number> {
+    const unstored = await unstoredRows(client, database, t, rows, (row) => marks.mayBeStored(row.room_id, row.position));
     if (unstored.length > 0) await insert(t, unstored);
     return unstored.length;
   }
@@ -84,7 +92,13 @@ export function clickhouseProjector({ client, database, name = 'clickhouse', rec
   async function applyBatch(events: readonly StoredEventLike[]): Promise<AppliedBatch> {
     if (events.length === 0) return { events: 0, rows: 0, position: 0 };
     const rows = rowsOf(events);
-    const written = await Promise.all(projectedTables.map((t) => insertUnstored(t, rows[t])));
+    // A failed load is tried again with the next batch, not kept.
+    const marks = await (watermark ??= loadWatermark().catch((error: unknown) => {
+      watermark = undefined;
+      throw error;
+    }));
+    const written = await Promise.all(projectedTables.map((t) => insertUnstored(t, rows[t], marks)));
+    for (const t of projectedTables) for (const row of rows[t]) marks.saw(row.room_id, row.position);
     let position = 0;
     for (const e of events) if (e.position > position) position = e.position;
     if (position > highest) {
@@ -148,6 +162,7 @@ export function clickhouseProjector({ client, database, name = 'clickhouse', rec
     async rebuild(readAll, options = {}) {
       await dropProjectedTables(client, database);
       await migrateClickhouse(client, database);
+      watermark = undefined;
       highest = 0;
       recorded = 0;
       return replayFrom(0, readAll, options.batchSize ?? 1000);
