@@ -2,7 +2,7 @@ import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '@parley/infra/auth';
-import { chatSocketUrl, openChatSocket } from './surfaces/simple-rooms/chat-test-client.js';
+import { chatSocketUrl, openChatSocket } from './testing/chat-test-client.js';
 import { client, freshIp, jwtPayload, trustForwardedFor, type Account } from './surfaces/simple-rooms/test-client.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 import type { AppRouter } from './trpc/index.js';

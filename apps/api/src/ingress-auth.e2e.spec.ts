@@ -1,11 +1,10 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import type { MsgFrame, ServerFrame } from '@parley/contracts/frames';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 import { testClock } from './testing/test-clock.js';
 import { jsonCall } from './testing/json-call.js';
+import { chatSocketUrl, openChatSocket } from './testing/chat-test-client.js';
 
 /*
  * Webhook ingress authentication over real HTTP: API key, HMAC (with and without X-Chat-Timestamp),
@@ -55,29 +54,10 @@ const message = (text: string) => JSON.stringify({ type: 'chat', payload: { text
 const ingress = (body: string, headers: Record<string, string>, roomId = room) => send(`/rooms/${roomId}/ingress`, body, headers);
 const head = () => server.parley.ctx.store.headPosition();
 
-/** A real `ws` viewer of `room` (a room token minted with the API key) that records the frames it receives. */
+/** A viewer of `roomId` on a room token minted with the API key. */
 async function watch(roomId: string, key: string) {
   const token = (await rest('POST', `/rooms/${roomId}/tokens`, key, { user_id: 'guest:watcher', display_name: 'Watcher' })).body.token as string;
-  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?room=${roomId}&token=${encodeURIComponent(token)}`);
-  const frames: ServerFrame[] = [];
-  ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as ServerFrame));
-  const viewer = {
-    msgs: () => frames.filter((f): f is MsgFrame => f.t === 'msg'),
-    async until(check: () => boolean, what: string, ms = 15_000) {
-      const end = Date.now() + ms;
-      while (!check()) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    },
-    close: () => ws.close(),
-  };
-  await new Promise<void>((resolve, reject) => {
-    ws.once('error', reject);
-    ws.once('open', () => resolve());
-  });
-  await viewer.until(() => frames.some((f) => f.t === 'hello'), 'hello');
-  return viewer;
+  return openChatSocket(chatSocketUrl(server.url, { room: roomId, token }));
 }
 
 function expectText(reply: Reply, status: number, text: string) {
@@ -310,13 +290,13 @@ describe('ingress: documented statuses and bodies', () => {
     expect(Object.keys(full.payload).sort()).toEqual([...documentedFields].sort());
     const viewer = await watch(room, apiKey);
     expectText(await ingress(JSON.stringify(full), auth()), 202, 'queued');
-    await viewer.until(() => viewer.msgs().length === 1, 'the message');
-    const frame = viewer.msgs()[0]!;
+    await viewer.waitFor((frames) => frames.filter((f) => f.t === 'msg').length === 1, 'the message', 15_000);
+    const frame = viewer.of('msg')[0]!;
     expect(frame).toMatchObject({ t: 'msg', room, kind: 'event', sender: 'youtube:viewer-456' });
     // Exactly the sent payload: a field the schema dropped (or renamed, or re-typed) would be missing or differ here.
     expect(frame.payload).toStrictEqual(full.payload);
     expect(frame.meta).toBeUndefined();
-    viewer.close();
+    await viewer.close();
   });
 
   it('400 Bad Request for a wrong type in any documented field, with nothing appended', async () => {

@@ -4,7 +4,7 @@ import { createIngress } from './application/ingress.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 import { testClock } from './testing/test-clock.js';
 import { jsonCall } from './testing/json-call.js';
-import { chatSocketUrl, openChatSocket } from './surfaces/simple-rooms/chat-test-client.js';
+import { chatSocketUrl, openChatSocket } from './testing/chat-test-client.js';
 
 /*
  * Signed, timestamped ingress requests are used once. What counts as "used": a request refused

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 import { testClock } from './testing/test-clock.js';
 import { jsonCall } from './testing/json-call.js';
-import { until, type Frame } from './surfaces/simple-rooms/chat-test-client.js';
+import { chatSocketUrl, openChatSocket, until, type ChatSocket } from './testing/chat-test-client.js';
 
 /*
  * Chat sent over the socket counts against the same per-IP limit as webhook ingress (60 per 10 s
@@ -15,26 +14,9 @@ import { until, type Frame } from './surfaces/simple-rooms/chat-test-client.js';
 let server: TestServer;
 const { now, freeze } = testClock();
 
-interface Sender {
-  frames: Frame[];
-  send(text: string, nonce: string): void;
-  close(): void;
-}
-
-function connect(room: string, token: string, localAddress = '127.0.0.1'): Promise<Sender> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?room=${room}&token=${token}`, { localAddress });
-    const frames: Frame[] = [];
-    ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as Frame));
-    ws.once('error', reject);
-    ws.once('open', () =>
-      until(() => frames.some((f) => f.t === 'hello'), 'hello').then(
-        () => resolve({ frames, send: (text, nonce) => ws.send(JSON.stringify({ t: 'send', text, nonce })), close: () => ws.close() }),
-        reject,
-      ),
-    );
-  });
-}
+/** A chat socket of `room` bound to `localAddress` (its client IP as the server sees it). */
+const connect = (room: string, token: string, localAddress = '127.0.0.1') => openChatSocket(chatSocketUrl(server.url, { room, token }), { localAddress });
+const say = (socket: ChatSocket, text: string, nonce: string) => socket.send({ t: 'send', text, nonce });
 
 beforeAll(async () => {
   server = await startTestServer({}, { now });
@@ -55,18 +37,18 @@ describe('realtime: socket sends and the per-IP limit', () => {
     const watcher = sockets[0]!;
     const msgs = () => watcher.frames.filter((f) => f.t === 'msg').length;
     // 15 each: under the per-user limit of 20, 60 in all from 127.0.0.1.
-    for (let i = 0; i < 15; i++) sockets.forEach((s, k) => s.send(`${users[k]} ${i}`, `${k}-${i}`));
+    for (let i = 0; i < 15; i++) sockets.forEach((s, k) => say(s, `${users[k]} ${i}`, `${k}-${i}`));
     await until(() => msgs() === 60, '60 messages', 10_000);
 
-    sockets[0]!.send('one too many for this address', 'over');
+    say(sockets[0]!, 'one too many for this address', 'over');
     await until(() => sockets[0]!.frames.some((f) => f.t === 'error'), 'the refusal');
     expect(sockets[0]!.frames.filter((f) => f.t === 'error')).toEqual([{ t: 'error', code: 'rate_limited', message: expect.stringMatching(/retry in 10 s/), nonce: 'over' }]);
 
     const elsewhere = await connect(created.room, await mint('twitch:u5'), '127.0.0.2');
-    elsewhere.send('from another address', 'fine');
+    say(elsewhere, 'from another address', 'fine');
     await until(() => msgs() === 61, 'the message from 127.0.0.2');
     expect(watcher.frames.filter((f) => f.t === 'msg').map((f) => f.payload.text)).not.toContain('one too many for this address');
     expect(elsewhere.frames.filter((f) => f.t === 'error')).toEqual([]);
-    for (const s of [...sockets, elsewhere]) s.close();
+    await Promise.all([...sockets, elsewhere].map((s) => s.close()));
   });
 });

@@ -1,7 +1,7 @@
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { roomStream } from '@parley/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatSocketUrl, openChatSocket, refusedStatus, type ChatSocket, type Frame } from './surfaces/simple-rooms/chat-test-client.js';
+import { chatSocketUrl, openChatSocket, refusedStatus, type ChatSocket, type Frame } from './testing/chat-test-client.js';
 import { client, freshIp, trustForwardedFor, type Account } from './surfaces/simple-rooms/test-client.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 import type { AppRouter } from './trpc/index.js';

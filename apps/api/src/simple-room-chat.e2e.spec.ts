@@ -2,7 +2,7 @@ import { roomStream } from '@parley/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureChatRoom } from './application/simple-room-chat-room.js';
 import { roomStoreOf } from './application/simple-rooms.js';
-import { chatSocketUrl, openChatSocket, refusedStatus, type ChatSocket, type Frame } from './surfaces/simple-rooms/chat-test-client.js';
+import { chatSocketUrl, openChatSocket, refusedStatus, type ChatSocket, type Frame } from './testing/chat-test-client.js';
 import { client, trustForwardedFor, type Account } from './surfaces/simple-rooms/test-client.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 

@@ -30,10 +30,13 @@ export async function until(check: () => boolean, what: string, ms = 3000): Prom
   }
 }
 
-/** Opens a socket; resolves once the `hello` frame arrived, rejects with `{ status, body }` when the upgrade is refused. */
-export function openChatSocket(url: string): Promise<ChatSocket> {
+/**
+ * Opens a socket; resolves once the `hello` frame arrived, rejects with `{ status, body }` when the
+ * upgrade is refused. `localAddress` binds the client (another 127.x address is another client IP).
+ */
+export function openChatSocket(url: string, options: { localAddress?: string } = {}): Promise<ChatSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, options.localAddress ? { localAddress: options.localAddress } : {});
     const frames: Frame[] = [];
     const closedCode = new Promise<number>((r) => ws.on('close', (code) => r(code)));
     const closed = closedCode.then(() => undefined);
