@@ -134,12 +134,11 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   const projectorSub = feedFromStore
     ? null
     : await bus.subscribe({ group: 'projector' }, (batch) => projector.applyBatch(batch));
-  // Events appended by any node update the room cache and the ingress's per-user counts (the
-  // ingress is made below; events fed before that are history older than any rate window).
-  let ingressObserve: ((batch: readonly StoredEvent[]) => void) | undefined;
+  const ingress = createIngress(ctx);
+  // Events appended by any node update the room cache and the ingress's per-user counts.
   const observe = (batch: readonly StoredEvent[]) => {
     rooms.observe(batch);
-    ingressObserve?.(batch);
+    ingress.observe(batch);
   };
   const roomsSub = feedFromStore ? null : await bus.subscribe({ group: `api-${config.PARLEY_NODE_ID}` }, observe);
   // A fan-out node (no API, realtime) already receives every event from the bus for its viewers;
@@ -157,8 +156,6 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   const analytics = config.CLICKHOUSE_URL ? await startAdminAnalytics(ctx, config.CLICKHOUSE_URL, config.PARLEY_CLICKHOUSE_ROLE) : null;
 
   const http = createHttpServer({ logger, metrics });
-  const ingress = createIngress(ctx);
-  ingressObserve = ingress.observe;
   const realtime = overrides.serveRealtime === false ? null : await createRealtime({
     app: http.app,
     bus: roomsFollowRealtimeBus ? observedBus(bus, observe) : bus,
