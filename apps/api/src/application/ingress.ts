@@ -113,10 +113,12 @@ export function createIngress(ctx: ApiContext) {
    * delay late. The per-IP limit stays per node: events do not carry addresses.
    */
   function observe(events: readonly StoredEvent[]): void {
+    // A node catching up on the log sees its history first: what left the window counts for nothing.
+    const windowStart = ctx.now() - userWindow.windowMs;
     for (const e of events) {
       if (e.type !== 'ChatMessagePosted') continue;
       const d = e.data as ChatMessagePosted['data'];
-      if (d.sender === null || d.via === 'api' || ownPosts.delete(d.messageId)) continue;
+      if (d.sender === null || d.via === 'api' || ownPosts.delete(d.messageId) || d.at <= windowStart) continue;
       perUser.record(`${d.roomId}\u0000${d.sender}`, d.at);
     }
   }
