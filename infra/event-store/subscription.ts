@@ -7,7 +7,7 @@ export type AppendListener = (wake: () => void) => () => void;
  * A catch-up-then-follow subscription built on `readAll`. `onAppend` wakes it when the adapter
  * learns of a new append (adapters without push never call it); polling every `pollMs` covers the
  * rest. One listener and one timer live as long as the subscription: the hot path (an append per
- * batch) allocates no abort controller, signal or listener per wake-up.
+ * batch) allocates no abort controller, signal or listener per wake-up, and reads the log once.
  */
 export function pollingSubscription(
   readAll: (after: number, limit: number) => Promise<StoredEvent[]>,
@@ -50,6 +50,9 @@ export function pollingSubscription(
         }
         await handler(batch);
         position = batch[batch.length - 1]!.position;
+        // A short batch was the whole log at the time of the read, and anything appended since
+        // has set `news`: no read to find the log empty (one query per append per subscriber).
+        if (batch.length < batchSize) await sleepUntilNews();
       }
     } finally {
       unlisten();
