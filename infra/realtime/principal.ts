@@ -44,11 +44,14 @@ export type OnClientSend = (principal: Principal, room: string, frame: SendFrame
  * * in one room (leaving a private room, a removed room): for each bus event, `roomOf` names the
  *   realtime room whose viewers it may concern; each of them is asked `stillAdmitted`;
  * * in every room (an account's session ended): `sessionEndedBy` names the session an event
- *   ends, and every viewer whose `sessionOf` is that session is closed.
+ *   ends, and every viewer whose `sessionOf` is that session is closed;
+ * * of one user in one room (a ban): `revokedBy` names the room and the user an event shuts out,
+ *   and that user's viewers of that room are closed.
  */
 export interface AccessRecheck {
   roomOf(event: { stream: string; type: string }): string | undefined;
   stillAdmitted(roomId: string, principal: Principal): Promise<boolean>;
+  revokedBy?(event: { stream: string; type: string; data: unknown }): { roomId: string; userId: string } | undefined;
   sessionEndedBy?(event: { stream: string; type: string; data: unknown }): string | undefined;
   sessionOf?(principal: Principal): string | undefined;
 }

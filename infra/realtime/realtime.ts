@@ -157,6 +157,11 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
       }
     }
   };
+  const closeUser = (roomId: string, userId: string) => {
+    const room = rooms.get(roomId);
+    if (!room) return;
+    for (const viewer of [...room.viewers]) if (viewer.principal.userId === userId) revoke(viewer, 'banned');
+  };
   const onBus = (events: StoredEvent[]) => {
     rooms.apply(events);
     const recheck = options.recheck;
@@ -168,6 +173,8 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
       if (roomId !== undefined) concerned.add(roomId);
       const session = recheck.sessionEndedBy?.(event);
       if (session !== undefined) ended.add(session);
+      const shutOut = recheck.revokedBy?.(event);
+      if (shutOut) closeUser(shutOut.roomId, shutOut.userId);
     }
     for (const roomId of concerned) recheckRoom(recheck, roomId);
     if (ended.size > 0) closeSessions(recheck, ended);

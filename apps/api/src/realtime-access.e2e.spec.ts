@@ -279,29 +279,56 @@ describe('realtime: socket sends go through the ingress rules', () => {
     dan.ws.close();
   });
 
-  it('a user banned while connected: a socket send answers error filtered (banned) with the nonce, appends and delivers nothing; the socket stays open', async () => {
+  it('a user banned while connected: every socket and SSE stream of theirs in that room gets the ban frame, then closes (4403 banned); others and their other rooms stay', async () => {
     const { room, mint } = await newRoom({ name: 'Banned while here' });
-    const erin = await connect({ room, token: await mint('discord:erin') });
+    const other = await newRoom({ name: 'Erin is welcome here' });
+    const erinToken = await mint('discord:erin');
+    const erin = await connect({ room, token: erinToken });
+    const erinTwin = await connect({ room, token: erinToken });
+    const erinElsewhere = await connect({ room: other.room, token: await other.mint('discord:erin') });
     const frank = await connect({ room, token: await mint('discord:frank') });
+    const erinSse = await fetch(`${server.url}/sse?room=${room}&token=${erinToken}`);
+    expect(erinSse.status).toBe(200);
+    const sseText = erinSse.text();
+
     expect((await rest('POST', `/rooms/${room}/moderation`, owner, { action: 'ban', target: 'discord:erin' })).status).toBe(200);
-    for (const c of [erin, frank]) await c.waitFor((f) => f.some((x) => x.t === 'mod' && x.action === 'ban' && x.target === 'discord:erin'), 'the ban frame');
+    for (const c of [erin, erinTwin]) {
+      expect(await c.closed).toEqual({ code: 4403, reason: 'banned' });
+      // The ban frame came first: the client learns why before the close.
+      expect(c.frames.at(-1)).toMatchObject({ t: 'mod', action: 'ban', target: 'discord:erin' });
+    }
+    // The SSE stream ends (the server closes it) after carrying the ban event.
+    expect(await sseText).toMatch(/"action":"ban","target":"discord:erin"/);
+    await frank.waitFor((f) => f.some((x) => x.t === 'mod' && x.action === 'ban' && x.target === 'discord:erin'), 'the ban frame at frank');
 
-    const head = await server.parley.ctx.store.headPosition();
-    erin.send({ t: 'send', text: 'you cannot ban me', meta: { sneaky: true }, nonce: 'e1' });
-    await erin.waitFor((f) => f.some((x) => x.t === 'error'), 'the ban refusal');
-    expect(erin.errors()).toEqual([{ t: 'error', code: 'filtered', message: 'Message filtered (banned)', nonce: 'e1' }]);
-    expect(await server.parley.ctx.store.headPosition()).toBe(head);
-    // A ban refuses the send; it does not close a socket that is already open (new connections are refused, see above).
-    expect(erin.ws.readyState).toBe(WebSocket.OPEN);
-
-    // Proof of absence: a later message reaches both; the banned text reached neither before it.
+    // Frank and Erin's socket in another room stay open and keep receiving.
     frank.send({ t: 'send', text: 'marker after the ban', nonce: 'f1' });
-    for (const c of [erin, frank]) await c.waitFor((f) => f.some((x) => x.t === 'msg' && x.payload.text === 'marker after the ban'), 'the marker');
-    for (const c of [erin, frank]) expect(c.msgs().map((m) => m.payload.text)).toEqual(['marker after the ban']);
-    expect(frank.errors()).toEqual([]);
-    expect(await server.parley.ctx.store.headPosition()).toBe(head + 1);
-    erin.ws.close();
+    await frank.waitFor((f) => f.some((x) => x.t === 'msg' && x.payload.text === 'marker after the ban'), 'the marker');
+    expect(frank.ws.readyState).toBe(WebSocket.OPEN);
+    const otherKey = other.apiKey;
+    expect((await fetch(`${server.url}/rooms/${other.room}/ingress`, { method: 'POST', headers: { authorization: `Bearer ${otherKey}`, 'content-type': 'application/json', 'x-forwarded-for': '10.77.0.1' }, body: JSON.stringify({ type: 'chat', payload: { text: 'still here, erin?' } }) })).status).toBe(202);
+    await erinElsewhere.waitFor((f) => f.some((x) => x.t === 'msg' && x.payload.text === 'still here, erin?'), 'a message in the other room');
+    expect(erinElsewhere.ws.readyState).toBe(WebSocket.OPEN);
+    // Coming back is refused while the ban lasts.
+    await expect(connect({ room, token: erinToken })).rejects.toMatchObject({ status: 403, body: { message: 'Banned from this room' } });
     frank.ws.close();
+    erinElsewhere.ws.close();
+  });
+
+  it('a mute or a stealth ban closes nothing: the user stays connected', async () => {
+    const { room, mint } = await newRoom({ name: 'Muted while here' });
+    const gina = await connect({ room, token: await mint('discord:gina') });
+    const hank = await connect({ room, token: await mint('discord:hank') });
+    expect((await rest('POST', `/rooms/${room}/moderation`, owner, { action: 'mute', target: 'discord:gina' })).status).toBe(200);
+    expect((await rest('POST', `/rooms/${room}/moderation`, owner, { action: 'stealth', target: 'discord:hank' })).status).toBe(200);
+    gina.send({ t: 'send', text: 'muted words', nonce: 'g1' });
+    await gina.waitFor((f) => f.some((x) => x.t === 'error'), 'the mute refusal');
+    expect(gina.errors()).toEqual([{ t: 'error', code: 'filtered', message: 'Message filtered (muted)', nonce: 'g1' }]);
+    hank.send({ t: 'send', text: 'stealthy words', nonce: 'h1' });
+    await hank.waitFor((f) => f.some((x) => x.t === 'msg' && x.payload.text === 'stealthy words'), 'hank sees his own message');
+    for (const c of [gina, hank]) expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    gina.ws.close();
+    hank.ws.close();
   });
 
   it('a stealthed user’s socket send is accepted and reaches moderators and the sender’s own sockets, not a plain viewer', async () => {

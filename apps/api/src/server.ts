@@ -163,7 +163,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     nodeId: config.PARLEY_NODE_ID,
     authenticate: realtimeAuthenticate(ctx),
     onClientSend: realtimeOnClientSend(ingress),
-    recheck: realtimeRecheck,
+    recheck: realtimeRecheck(ctx),
     onError: (err, where) => logger.error({ err, where }, 'realtime error'),
   });
   // Cluster api nodes count the viewers of the fan-out nodes; a node with realtime counts its own.

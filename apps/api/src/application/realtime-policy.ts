@@ -2,6 +2,7 @@ import { isListedModerator, activeRestrictions } from '@parley/domain/rooms';
 import type { AccessRecheck, Authenticate, OnClientSend } from '@parley/infra/realtime';
 import type { ApiContext } from '../context.js';
 import { accountSessionEnded, accountSessionOf } from './account-session.js';
+import { banRecheck } from './realtime-bans.js';
 import { identityCaller } from './caller.js';
 import { shortId } from './ids.js';
 import type { Ingress } from './ingress.js';
@@ -65,5 +66,7 @@ export function realtimeOnClientSend(ingress: Ingress): OnClientSend {
   };
 }
 
-/** Access taken away from open connections: a simple room's chat they may no longer watch, and ended account sessions. */
-export const realtimeRecheck: AccessRecheck = { ...simpleRoomChatRecheck, ...sessionRecheck };
+/** Access taken away from open connections: a simple room's chat they may no longer watch, ended account sessions, and bans. */
+export function realtimeRecheck(ctx: Pick<ApiContext, 'now'>): AccessRecheck {
+  return { ...simpleRoomChatRecheck, ...sessionRecheck, ...banRecheck(ctx.now) };
+}
