@@ -305,8 +305,7 @@ describe('realtime: socket sends go through the ingress rules', () => {
     frank.send({ t: 'send', text: 'marker after the ban', nonce: 'f1' });
     await frank.waitFor((f) => f.some((x) => x.t === 'msg' && x.payload.text === 'marker after the ban'), 'the marker');
     expect(frank.ws.readyState).toBe(WebSocket.OPEN);
-    const otherKey = other.apiKey;
-    expect((await fetch(`${server.url}/rooms/${other.room}/ingress`, { method: 'POST', headers: { authorization: `Bearer ${otherKey}`, 'content-type': 'application/json', 'x-forwarded-for': '10.77.0.1' }, body: JSON.stringify({ type: 'chat', payload: { text: 'still here, erin?' } }) })).status).toBe(202);
+    expect((await fetch(`${server.url}/rooms/${other.room}/ingress`, { method: 'POST', headers: { authorization: `Bearer ${other.apiKey}`, 'content-type': 'application/json', 'x-forwarded-for': '10.77.0.1' }, body: JSON.stringify({ type: 'chat', payload: { text: 'still here, erin?' } }) })).status).toBe(202);
     await erinElsewhere.waitFor((f) => f.some((x) => x.t === 'msg' && x.payload.text === 'still here, erin?'), 'a message in the other room');
     expect(erinElsewhere.ws.readyState).toBe(WebSocket.OPEN);
     // Coming back is refused while the ban lasts.
