@@ -6,7 +6,7 @@ import type { AccessRecheck } from '@parley/infra/realtime';
  * fan-out node, as the ban reaches it on the bus; a new connection is refused at authentication.
  * A ban that has already ended when it arrives (`until` in the past) closes nothing.
  */
-export function banRecheck(now: () => number): Pick<AccessRecheck, 'revokedBy'> {
+export function banRecheck(now: () => number): Required<Pick<AccessRecheck, 'revokedBy'>> {
   return {
     revokedBy(event) {
       if (event.type !== 'UserModerated') return undefined;
