@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventStoreContract } from '../contract.js';
-import type { EventStore, StoredEvent } from '../port.js';
+import { WrongExpectedRevisionError, type EventStore, type StoredEvent } from '../port.js';
 import { postgresEventStore } from './postgres-event-store.js';
 
 const script = fileURLToPath(new URL('../../../scripts/services/postgres.sh', import.meta.url));
@@ -97,6 +97,41 @@ describe('postgres event store', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((await store.readStream('s')).map((e) => e.type)).toEqual(['A', 'B']);
+    await store.close();
+  });
+
+  it('decides one group commit in arrival order: numbers from the head and each stream, and a later append sees an earlier one', async () => {
+    const store = await postgresEventStore({ connectionString, schema: freshSchema() });
+    await store.append('b', [event('B0'), event('B1'), event('B2'), event('B3'), event('B4')], 'no_stream');
+    // Not awaited one by one: all five go into one group commit.
+    const results = await Promise.allSettled([
+      store.append('a', [event('A0'), event('A1')], 'no_stream'),
+      store.append('b', [event('B5')], 4),
+      store.append('s', [event('S0')], 'no_stream'),
+      store.append('s', [event('S0 again')], 'no_stream'),
+      store.append('s', [event('S1')], 0),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : r.reason instanceof WrongExpectedRevisionError ? 'WrongExpectedRevisionError' : String(r.reason)))).toEqual([
+      { lastRevision: 1, position: 7, duplicate: false },
+      { lastRevision: 5, position: 8, duplicate: false },
+      { lastRevision: 0, position: 9, duplicate: false },
+      'WrongExpectedRevisionError',
+      { lastRevision: 1, position: 10, duplicate: false },
+    ]);
+    const wrong = (results[3] as PromiseRejectedResult).reason as WrongExpectedRevisionError;
+    expect([wrong.stream, wrong.expected, wrong.actual]).toEqual(['s', 'no_stream', 0]);
+    expect((await store.readAll(0, 100)).map((e) => [e.position, e.stream, e.revision, e.type])).toEqual([
+      [1, 'b', 0, 'B0'], [2, 'b', 1, 'B1'], [3, 'b', 2, 'B2'], [4, 'b', 3, 'B3'], [5, 'b', 4, 'B4'],
+      [6, 'a', 0, 'A0'], [7, 'a', 1, 'A1'], [8, 'b', 5, 'B5'], [9, 's', 0, 'S0'], [10, 's', 1, 'S1'],
+    ]);
+    await store.close();
+  });
+
+  it('rejects an append that repeats an id inside itself, and writes nothing of it', async () => {
+    const store = await postgresEventStore({ connectionString, schema: freshSchema() });
+    const twice = event('T');
+    await expect(store.append('s', [twice, { ...twice }], 'any')).rejects.toThrow(/already stored or repeated/);
+    expect(await store.headPosition()).toBe(0);
     await store.close();
   });
 
