@@ -9,7 +9,7 @@ import { until, type TestCluster } from './cluster-harness.js';
  */
 
 /** Every message the admin search finds, optionally in one room, over all pages. */
-export async function allMessages(client: ClickHouseClient, database: string, roomId?: string) {
+async function allMessages(client: ClickHouseClient, database: string, roomId?: string) {
   const out = [];
   let after: number | undefined;
   for (;;) {
@@ -21,7 +21,7 @@ export async function allMessages(client: ClickHouseClient, database: string, ro
 }
 
 /** What the admin surface can ask of the ClickHouse read models: every message, the audit log, messages per room per minute. */
-export async function answers(client: ClickHouseClient, database: string) {
+async function answers(client: ClickHouseClient, database: string) {
   const audit = [];
   let after: number | undefined;
   for (;;) {
