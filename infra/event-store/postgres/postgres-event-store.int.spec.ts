@@ -127,6 +127,87 @@ describe('postgres event store', () => {
     await store.close();
   });
 
+  it('numbers a group commit whose appends all succeed exactly as append by append would', async () => {
+    const store = await postgresEventStore({ connectionString, schema: freshSchema() });
+    await store.append('b', [event('B0'), event('B1')], 'no_stream');
+    const results = await Promise.all([
+      store.append('a', [event('A0'), event('A1')], 'no_stream'),
+      store.append('b', [event('B2')], 1),
+      store.append('s', [event('S0')], 'no_stream'),
+      store.append('b', [event('B3'), event('B4')], 'stream_exists'),
+      store.append('s', [event('S1')], 0),
+      store.append('a', [event('A2')], 'any'),
+    ]);
+    expect(results).toEqual([
+      { lastRevision: 1, position: 4, duplicate: false },
+      { lastRevision: 2, position: 5, duplicate: false },
+      { lastRevision: 0, position: 6, duplicate: false },
+      { lastRevision: 4, position: 8, duplicate: false },
+      { lastRevision: 1, position: 9, duplicate: false },
+      { lastRevision: 2, position: 10, duplicate: false },
+    ]);
+    expect((await store.readAll(0, 100)).map((e) => [e.position, e.stream, e.revision, e.type])).toEqual([
+      [1, 'b', 0, 'B0'], [2, 'b', 1, 'B1'], [3, 'a', 0, 'A0'], [4, 'a', 1, 'A1'], [5, 'b', 2, 'B2'],
+      [6, 's', 0, 'S0'], [7, 'b', 3, 'B3'], [8, 'b', 4, 'B4'], [9, 's', 1, 'S1'], [10, 'a', 2, 'A2'],
+    ]);
+    // The streams table carries each stream's last revision for the next batch.
+    expect(await store.append('b', [event('B5')], 4)).toEqual({ lastRevision: 5, position: 11, duplicate: false });
+    expect(await store.append('a', [event('A3')], 2)).toEqual({ lastRevision: 3, position: 12, duplicate: false });
+    await store.close();
+  });
+
+  describe('append_fast, the one-round-trip commit', () => {
+    const fast = async (schema: string, appends: unknown[], records: unknown[]) => {
+      const client = new pg.Client({ connectionString });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ a: number; last_revision: number; pos: string }>(
+          `SELECT a, last_revision, pos FROM "${schema}".append_fast($1::json, $2::json, 1234, 'unused_channel')`,
+          [JSON.stringify(appends), JSON.stringify(records)],
+        );
+        return rows.map((r) => [r.a, r.last_revision, Number(r.pos)]);
+      } finally {
+        await client.end();
+      }
+    };
+    const record = (a: number, i: number, id: string = randomUUID()) => ({ a, i, id, type: 'T', data: { a, i }, metadata: {} });
+
+    it('writes a batch and answers one row per append', async () => {
+      const schema = freshSchema();
+      const store = await postgresEventStore({ connectionString, schema });
+      await store.append('s', [event('S0')], 'no_stream');
+      const answer = await fast(
+        schema,
+        [{ a: 0, stream: 's', expected: '0', n: 2 }, { a: 1, stream: 't', expected: 'no_stream', n: 1 }, { a: 2, stream: 's', expected: '2', n: 1 }],
+        [record(0, 1), record(0, 2), record(1, 1), record(2, 1)],
+      );
+      expect(answer.sort((x, y) => x[0]! - y[0]!)).toEqual([[0, 2, 3], [1, 0, 4], [2, 3, 5]]);
+      expect((await store.readAll(0, 10)).map((e) => [e.position, e.stream, e.revision, e.data, e.recordedAt])).toEqual([
+        [1, 's', 0, {}, expect.any(Number)], [2, 's', 1, { a: 0, i: 1 }, 1234], [3, 's', 2, { a: 0, i: 2 }, 1234], [4, 't', 0, { a: 1, i: 1 }, 1234], [5, 's', 3, { a: 2, i: 1 }, 1234],
+      ]);
+      await store.close();
+    });
+
+    it.each([
+      ['a stored id', (stored: string) => [[{ a: 0, stream: 's', expected: 'any', n: 1 }], [record(0, 1, stored)]]],
+      ['an id twice in the batch', () => [[{ a: 0, stream: 's', expected: 'any', n: 1 }, { a: 1, stream: 't', expected: 'any', n: 1 }], [record(0, 1, 'x'), record(1, 1, 'x')]]],
+      ['a missed revision after an earlier append of the batch', () => [[{ a: 0, stream: 's', expected: '0', n: 1 }, { a: 1, stream: 's', expected: '0', n: 1 }], [record(0, 1), record(1, 1)]]],
+      ['no_stream on an existing stream', () => [[{ a: 0, stream: 's', expected: 'no_stream', n: 1 }], [record(0, 1)]]],
+      ['stream_exists on a new stream', () => [[{ a: 0, stream: 'new', expected: 'stream_exists', n: 1 }], [record(0, 1)]]],
+    ] satisfies Array<[string, (stored: string) => unknown[][]]>)('answers no rows and writes nothing for %s', async (_, batch) => {
+      const schema = freshSchema();
+      const store = await postgresEventStore({ connectionString, schema });
+      const stored = event('S0');
+      await store.append('s', [stored], 'no_stream');
+      const [appends, records] = batch(stored.id) as [unknown[], unknown[]];
+      expect(await fast(schema, appends, records)).toEqual([]);
+      expect(await store.headPosition()).toBe(1);
+      // Nor did it move a stream's revision.
+      expect(await store.append('s', [event('S1')], 0)).toMatchObject({ lastRevision: 1, position: 2 });
+      await store.close();
+    });
+  });
+
   it('rejects an append that repeats an id inside itself, and writes nothing of it', async () => {
     const store = await postgresEventStore({ connectionString, schema: freshSchema() });
     const twice = event('T');

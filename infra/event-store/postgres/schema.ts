@@ -75,5 +75,65 @@ function appendFunctionsDdl(s: string): string {
         SELECT j.key, j.value::integer FROM json_each_text(revisions) AS j
         ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision;
       PERFORM pg_notify(channel, head::text);
+    END $fn$;
+    ${appendFastDdl(s)}`;
+}
+
+/*
+ * A whole group commit decided and written inside the server, in one round trip, for the usual
+ * batch: every id new, every expected revision met. Set-based (one statement for the lot); a
+ * PL/pgSQL loop deciding append by append was 14 times slower than two round trips. It returns
+ * one row per append, or no rows and writes nothing when any append is a retry, repeats an id or
+ * misses its expected revision: the caller then decides that batch append by append (append_plan,
+ * planBatch, append_rows), which reports each outcome exactly.
+ *
+ * `appends`: [{a, stream, expected, n}] in arrival order (a = 0, 1, …; expected is 'any',
+ * 'no_stream', 'stream_exists' or a revision as text). `records`: [{a, i, id, type, data,
+ * metadata}], i = 1..n within its append.
+ */
+function appendFastDdl(s: string): string {
+  return `
+    CREATE OR REPLACE FUNCTION ${s}.append_fast(appends json, records json, recorded bigint, channel text)
+    RETURNS TABLE (a integer, last_revision integer, pos bigint) LANGUAGE plpgsql SET enable_seqscan = off AS $fn$
+    DECLARE
+      head bigint;
+      tail bigint;
+    BEGIN
+      SELECT coalesce(max(e.position), 0) INTO head FROM ${s}.events e;
+      RETURN QUERY
+        WITH rec AS MATERIALIZED (
+          SELECT r.a, r.i, r.id, r.type, r.data, r.metadata
+          FROM json_to_recordset(records) AS r(a integer, i integer, id text, type text, data json, metadata json)
+        ), ap AS (
+          SELECT x.a, x.stream, x.expected, x.n FROM json_to_recordset(appends) AS x(a integer, stream text, expected text, n integer)
+        ), planned AS MATERIALIZED (
+          SELECT ap.a, ap.stream, ap.n, ap.expected,
+            coalesce(st.revision, -1) + sum(ap.n) OVER (PARTITION BY ap.stream ORDER BY ap.a) - ap.n AS before_rev,
+            head + sum(ap.n) OVER (ORDER BY ap.a) - ap.n AS before_pos
+          FROM ap LEFT JOIN ${s}.streams st ON st.stream = ap.stream
+        ), gate AS MATERIALIZED (
+          SELECT bool_and(CASE p.expected
+                            WHEN 'any' THEN true
+                            WHEN 'no_stream' THEN p.before_rev = -1
+                            WHEN 'stream_exists' THEN p.before_rev >= 0
+                            ELSE p.before_rev = p.expected::integer END)
+             AND NOT EXISTS (SELECT 1 FROM ${s}.events e WHERE e.id IN (SELECT rec.id FROM rec))
+             AND (SELECT count(DISTINCT rec.id) = count(*) FROM rec) AS ok
+          FROM planned p
+        ), ins AS (
+          INSERT INTO ${s}.events (position, id, stream, revision, type, data, metadata, recorded_at)
+            SELECT p.before_pos + r.i, r.id, p.stream, p.before_rev + r.i, r.type, r.data, r.metadata, recorded
+            FROM rec r JOIN planned p ON p.a = r.a
+            WHERE (SELECT g.ok FROM gate g)
+        ), up AS (
+          INSERT INTO ${s}.streams AS st (stream, revision)
+            SELECT p.stream, max(p.before_rev + p.n) FROM planned p WHERE (SELECT g.ok FROM gate g) GROUP BY p.stream
+            ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision
+        )
+        SELECT p.a, (p.before_rev + p.n)::integer, (p.before_pos + p.n)::bigint FROM planned p WHERE (SELECT g.ok FROM gate g);
+      IF FOUND THEN
+        SELECT head + sum(x.n) INTO tail FROM json_to_recordset(appends) AS x(n integer);
+        PERFORM pg_notify(channel, tail::text);
+      END IF;
     END $fn$;`;
 }
