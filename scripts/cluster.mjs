@@ -74,7 +74,11 @@ function start(p) {
   };
   if (p.role === 'relay') delete env.CLICKHOUSE_URL;
   // Fan-out nodes only record their viewer counts there (admin viewer stats).
-  if (p.role === 'fanout') env.PARLEY_CLICKHOUSE_ROLE = 'query';
+  // Each fan-out node asks the others for their viewers (max_viewers and presence count the whole room).
+  if (p.role === 'fanout') {
+    env.PARLEY_CLICKHOUSE_ROLE = 'query';
+    env.PARLEY_FANOUT_PEERS = processes.filter((q) => q.role === 'fanout' && q !== p).map((q) => `http://${host}:${q.port}`).join(',');
+  }
   // Api nodes read the admin analytics; the projector app alone writes them.
   if (p.role === 'api') {
     env.PARLEY_CLICKHOUSE_ROLE = 'query';

@@ -5,12 +5,16 @@ import type { RoomState } from './room-state.js';
 
 export type AdmissionResult = { ok: true; room: RoomState; principal: Principal } | { ok: false; status: number; message: string };
 
+/** Viewers of a room on the cluster's other fan-out nodes, as last heard from them (0 when alone). */
+export type PeerViewers = (roomId: string) => number;
+
 /**
  * Decides whether a connection may join: the injected policy authenticates it, then the room's
- * `max_viewers` is checked against this node's viewers. On success a slot is reserved in the
- * room (`reserved`), which the caller gives back when the connection opens or is aborted.
+ * `max_viewers` is checked against this node's viewers plus the other fan-out nodes' (`peers`). On
+ * success a slot is reserved in the room (`reserved`), which the caller gives back when the
+ * connection opens or is aborted.
  */
-export async function admit(params: ConnectParams, ip: string, authenticate: Authenticate, rooms: RoomRegistry): Promise<AdmissionResult> {
+export async function admit(params: ConnectParams, ip: string, authenticate: Authenticate, rooms: RoomRegistry, peers: PeerViewers): Promise<AdmissionResult> {
   let auth;
   try {
     auth = await authenticate({ room: params.room, token: params.token, guest: params.guest, name: params.name, ip });
@@ -24,7 +28,7 @@ export async function admit(params: ConnectParams, ip: string, authenticate: Aut
   } catch {
     return { ok: false, status: 500, message: 'room history unavailable' };
   }
-  if (auth.maxViewers !== null && room.viewers.size + room.reserved >= auth.maxViewers) {
+  if (auth.maxViewers !== null && room.viewers.size + room.reserved + peers(room.id) >= auth.maxViewers) {
     return { ok: false, status: 403, message: `room is full (max_viewers ${auth.maxViewers})` };
   }
   room.reserved++;

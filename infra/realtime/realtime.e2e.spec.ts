@@ -249,3 +249,50 @@ describe('client sends through the injected command path', () => {
     for (const c of [alice, bob, guest]) c.ws.close();
   });
 });
+
+describe('realtime fan-out with viewers on other nodes (peerViewers)', () => {
+  let h: Harness;
+  const peers = new Map<string, number>();
+  beforeAll(async () => {
+    h = await startHarness({ peerViewers: (roomId) => peers.get(roomId) ?? 0 });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it("counts the other nodes' viewers against max_viewers, for WebSocket and SSE alike", async () => {
+    await h.createRoom('shared', { maxViewers: 3 });
+    peers.set('shared', 2);
+    const a = await connect(h.wsUrl({ room: 'shared', token: 'user:a' }));
+    const refused = await connect(h.wsUrl({ room: 'shared', token: 'user:b' })).catch((e: { status: number; body: string }) => e);
+    expect(refused).toMatchObject({ status: 403 });
+    expect(JSON.parse((refused as { body: string }).body)).toMatchObject({ error: 'Forbidden', message: 'room is full (max_viewers 3)', status: 403 });
+    const sse = await fetch(h.sseUrl({ room: 'shared', token: 'user:c' }));
+    expect(sse.status).toBe(403);
+    await sse.body?.cancel();
+    // A viewer leaves another node: a place is free again.
+    peers.set('shared', 1);
+    const b = await connect(h.wsUrl({ room: 'shared', token: 'user:b' }));
+    expect(h.realtime.online('shared')).toBe(2);
+    a.ws.close();
+    b.ws.close();
+  });
+
+  it('reports the whole room in hello and presence, and sends presence when only the other nodes changed', async () => {
+    await h.createRoom('counted');
+    peers.set('counted', 4);
+    const a = await connect(h.wsUrl({ room: 'counted', token: 'user:a' }));
+    await a.waitFor((f) => f.length >= 1);
+    expect(a.frames[0]).toMatchObject({ t: 'hello', online: 5 });
+    await a.waitFor((f) => f.some((x) => x.t === 'presence' && x.online === 5), 3000, 'presence 5');
+    peers.set('counted', 7);
+    await a.waitFor((f) => f.some((x) => x.t === 'presence' && x.online === 8), 3000, 'presence 8');
+    // Nothing changed since: no more presence frames.
+    const sent = a.of('presence').length;
+    await new Promise((r) => setTimeout(r, 700));
+    expect(a.of('presence').length).toBe(sent);
+    // online() is this node's own count: it is what the other nodes add up.
+    expect(h.realtime.online('counted')).toBe(1);
+    a.ws.close();
+  });
+});

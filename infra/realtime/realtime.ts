@@ -2,6 +2,7 @@ import type { TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import { closeCodes } from '@parley/contracts/frames';
 import type { Bus, BusSubscription } from '../bus/port.js';
 import type { EventStore, StoredEvent } from '../event-store/port.js';
+import type { PeerViewers } from './admission.js';
 import { canSee, encodeFrame, type FrameEntry } from './frame-entry.js';
 import { withDefaultLimits, type RealtimeLimits } from './limits.js';
 import { newRealtimeMetrics, type RealtimeMetrics } from './metrics.js';
@@ -23,6 +24,11 @@ export interface RealtimeOptions {
   onClientSend?: OnClientSend;
   /** Closes viewers (4403) whose access a bus event took away. */
   recheck?: AccessRecheck;
+  /**
+   * Viewers of a room on the cluster's other fan-out nodes: counted against `max_viewers` and in
+   * presence frames. Default: none (one node).
+   */
+  peerViewers?: PeerViewers;
   /** Names this node's bus group (`fanout-<nodeId>`): every node sees every event. */
   nodeId: string;
   limits?: Partial<RealtimeLimits>;
@@ -49,6 +55,7 @@ export interface Realtime {
  */
 export async function createRealtime(options: RealtimeOptions): Promise<Realtime> {
   const { app, store } = options;
+  const peerViewers = options.peerViewers ?? (() => 0);
   const limits = withDefaultLimits(options.limits);
   const metrics = newRealtimeMetrics();
   const ctx: ViewerContext = { store, limits, metrics };
@@ -87,14 +94,18 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
     if (room.viewers.size === 0) room.idleSince = Date.now();
   };
 
-  app.ws(options.wsPath ?? '/ws', wsBehavior({ rooms, authenticate: options.authenticate, onClientSend: options.onClientSend, limits, metrics, ctx, viewers: wsViewers, onViewersChanged, onError }));
-  app.get(options.ssePath ?? '/sse', sseHandler({ rooms, authenticate: options.authenticate, metrics, ctx, viewers: sseViewers, onViewersChanged, onError }));
+  app.ws(options.wsPath ?? '/ws', wsBehavior({ rooms, authenticate: options.authenticate, peerViewers, onClientSend: options.onClientSend, limits, metrics, ctx, viewers: wsViewers, onViewersChanged, onError }));
+  app.get(options.ssePath ?? '/sse', sseHandler({ rooms, authenticate: options.authenticate, peerViewers, metrics, ctx, viewers: sseViewers, onViewersChanged, onError }));
 
+  // Sent when this node's viewers of a room change, or the other nodes' count of it does.
   const sendPresence = () => {
     for (const room of rooms.all()) {
-      if (!room.presenceDirty || !room.known) continue;
+      if (!room.known || room.online === 0) continue;
+      const online = room.online + peerViewers(room.id);
+      if (!room.presenceDirty && online === room.presenceSent) continue;
       room.presenceDirty = false;
-      const json = encodeFrame({ t: 'presence', room: room.id, seq: room.lastSeq, online: room.online });
+      room.presenceSent = online;
+      const json = encodeFrame({ t: 'presence', room: room.id, seq: room.lastSeq, online });
       app.publish(room.topic, json, false, false);
       metrics.presenceFrames++;
       metrics.deliveries += app.numSubscribers(room.topic);

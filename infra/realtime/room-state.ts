@@ -28,6 +28,8 @@ export class RoomState {
   /** Upgrades authenticated but not opened yet (they count against max_viewers). */
   reserved = 0;
   presenceDirty = false;
+  /** The `online` of the last presence frame sent. */
+  presenceSent = -1;
   publishedSinceCheck = false;
   /** Bytes published since the last slow-consumer check of this room. */
   bytesSinceCheck = 0;

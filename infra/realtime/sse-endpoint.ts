@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponse } from '@trufflesuite/uws-js-unofficial';
-import { admit } from './admission.js';
+import { admit, type PeerViewers } from './admission.js';
 import { parseConnectParams } from './connect-params.js';
 import { encodeFrame } from './frame-entry.js';
 import type { RealtimeMetrics } from './metrics.js';
@@ -13,6 +13,7 @@ import { refuse } from './ws-endpoint.js';
 export interface SseEndpointDeps {
   rooms: RoomRegistry;
   authenticate: Authenticate;
+  peerViewers: PeerViewers;
   metrics: RealtimeMetrics;
   ctx: ViewerContext;
   viewers: Set<SseViewer>;
@@ -47,7 +48,7 @@ export function sseHandler(deps: SseEndpointDeps): (res: HttpResponse, req: Http
       metrics.refused++;
       return refuse(res, 400, parsed.message);
     }
-    void admit(parsed.params, ip, deps.authenticate, deps.rooms).then((result) => {
+    void admit(parsed.params, ip, deps.authenticate, deps.rooms, deps.peerViewers).then((result) => {
       if (!result.ok) {
         metrics.refused++;
         if (!aborted) res.cork(() => refuse(res, result.status, result.message));
@@ -79,7 +80,7 @@ export function sseHandler(deps: SseEndpointDeps): (res: HttpResponse, req: Http
         // The hello's seq is a resume point only when nothing is to be replayed before live frames.
         const fresh = parsed.params.since === null && room.lastSeq >= 0;
         v.writeControl(
-          encodeFrame({ t: 'hello', room: room.id, seq: room.lastSeq, online: room.online, you: { userId: principal.userId, roles: principal.roles } }),
+          encodeFrame({ t: 'hello', room: room.id, seq: room.lastSeq, online: room.online + deps.peerViewers(room.id), you: { userId: principal.userId, roles: principal.roles } }),
           fresh ? room.lastSeq : null,
         );
         v.pump();

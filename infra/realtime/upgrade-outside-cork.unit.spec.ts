@@ -70,6 +70,7 @@ describe('the /ws upgrade after admission', () => {
     const behavior = wsBehavior({
       rooms: { open: async () => room } as unknown as RoomRegistry,
       authenticate: async () => ({ ok: true, principal: { userId: 'guest:a', displayName: 'A', roles: ['guest'], isModerator: false }, maxViewers: null }),
+      peerViewers: () => 0,
       onClientSend: undefined,
       limits: defaultRealtimeLimits,
       metrics: newRealtimeMetrics(),

@@ -2,7 +2,7 @@ import type { HttpResponse, WebSocketBehavior } from '@trufflesuite/uws-js-unoff
 import uWS from '@trufflesuite/uws-js-unofficial';
 import { clientFrame, closeCodes, type SendFrame } from '@parley/contracts/frames';
 import { clientIp } from '../http/client-ip.js';
-import { admit, refusalOf } from './admission.js';
+import { admit, refusalOf, type PeerViewers } from './admission.js';
 import { parseConnectParams } from './connect-params.js';
 import { encodeFrame } from './frame-entry.js';
 import type { RealtimeLimits } from './limits.js';
@@ -17,6 +17,7 @@ import { WsViewer, type Admission, type WsUserData } from './ws-viewer.js';
 export interface WsEndpointDeps {
   rooms: RoomRegistry;
   authenticate: Authenticate;
+  peerViewers: PeerViewers;
   onClientSend: OnClientSend | undefined;
   limits: RealtimeLimits;
   metrics: RealtimeMetrics;
@@ -97,7 +98,7 @@ export function wsBehavior(deps: WsEndpointDeps): WebSocketBehavior<WsUserData> 
         metrics.refused++;
         return refuse(res, 400, parsed.message);
       }
-      void admit(parsed.params, ip, deps.authenticate, rooms).then((result) => {
+      void admit(parsed.params, ip, deps.authenticate, rooms, deps.peerViewers).then((result) => {
         if (!result.ok) {
           metrics.refused++;
           if (!aborted) res.cork(() => refuse(res, result.status, result.message));
@@ -122,7 +123,7 @@ export function wsBehavior(deps: WsEndpointDeps): WebSocketBehavior<WsUserData> 
       metrics.connectionsTotal++;
       deps.onViewersChanged(room);
       viewer.writeControl(
-        encodeFrame({ t: 'hello', room: room.id, seq: room.lastSeq, online: room.online, you: { userId: principal.userId, roles: principal.roles } }),
+        encodeFrame({ t: 'hello', room: room.id, seq: room.lastSeq, online: room.online + deps.peerViewers(room.id), you: { userId: principal.userId, roles: principal.roles } }),
       );
       viewer.pump();
     },

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { ServerFrame } from '@parley/contracts/frames';
 import { projectorAgainstRebuild } from './faults/clickhouse-rebuild.js';
 import {
   call,
@@ -72,7 +74,47 @@ async function expectEveryAckDelivered(list: Viewer[], acked: Set<number>, prefi
   return reference.texts;
 }
 
+/** A socket that keeps every frame, or the refused upgrade's status and body. */
+function socket(base: string, room: string, token: string): Promise<{ ws: WebSocket; frames: ServerFrame[] } | { status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/ws?room=${room}&token=${token}`);
+    const frames: ServerFrame[] = [];
+    ws.on('message', (data) => {
+      frames.push(JSON.parse(data.toString()) as ServerFrame);
+      if (frames.length === 1) resolve({ ws, frames });
+    });
+    ws.on('unexpected-response', (_, res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    ws.on('error', reject);
+  });
+}
+
+const onlineOf = (frames: ServerFrame[]) => frames.filter((f) => f.t === 'presence' || f.t === 'hello').map((f) => (f as { online: number }).online).at(-1);
+
 describe('cluster profile: 2 api nodes, 2 fan-out nodes, relay, PostgreSQL, Kafka', () => {
+  it('max_viewers and presence count the viewers of both fan-out nodes', async () => {
+    const room = await createRoom(api(0), owner, 'Capped', { max_viewers: 2 });
+    const token = (user: string) => room.viewerToken(api(0), user);
+    const a = await socket(fanout(0), room.room, await token('guest:a'));
+    const b = await socket(fanout(1), room.room, await token('guest:b'));
+    if (!('ws' in a) || !('ws' in b)) throw new Error(`a first viewer was refused: ${JSON.stringify([a, b])}`);
+    // Each node hears of the other's viewer within its poll interval (1 s).
+    await until(() => onlineOf(a.frames) === 2 && onlineOf(b.frames) === 2, 'presence 2 on both nodes', 10_000);
+    for (const node of [0, 1]) {
+      const refused = await socket(fanout(node), room.room, await token(`guest:c${node}`));
+      expect(refused).toEqual({ status: 403, body: JSON.stringify({ error: 'Forbidden', message: 'room is full (max_viewers 2)', status: 403 }) });
+    }
+    // A viewer leaves node 2: its place is free on either node.
+    b.ws.close();
+    await until(() => onlineOf(a.frames) === 1, 'presence 1 on node 1', 10_000);
+    const c = await socket(fanout(1), room.room, await token('guest:c'));
+    expect('ws' in c).toBe(true);
+    for (const s of [a, c]) if ('ws' in s) s.ws.close();
+  }, 60_000);
+
   it('a room made on api node 1, ingress through api node 2: viewers on both fan-out nodes get every message in one order; history and audit log read from both api nodes', async () => {
     const room = await createRoom(api(0), owner, 'Cluster order');
     const list = await viewers(room, [0, 1, 0, 1]);

@@ -35,6 +35,11 @@ export const configSchema = z.object({
   PARLEY_NODE_ID: z.string().default(`node-${process.pid}`),
   /** Cluster api nodes: the fan-out nodes' base URLs, asked for viewer counts (`online`). */
   PARLEY_FANOUT_URLS: list(''),
+  /**
+   * Cluster fan-out nodes: the other fan-out nodes' base URLs, asked for their viewer counts so
+   * `max_viewers`, `hello` and `presence` count the whole room.
+   */
+  PARLEY_FANOUT_PEERS: list(''),
   /** Requests per minute per caller (token subject, else IP) on the stream-rooms REST surface. */
   PARLEY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Requests per minute per IP on unauthenticated reads (`GET /rooms/:room/public`). */

@@ -156,6 +156,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   const analytics = config.CLICKHOUSE_URL ? await startAdminAnalytics(ctx, config.CLICKHOUSE_URL, config.PARLEY_CLICKHOUSE_ROLE) : null;
 
   const http = createHttpServer({ logger, metrics });
+  const peerCounts = overrides.serveRealtime !== false && config.PARLEY_FANOUT_PEERS.length > 0 ? pollOnlineCounts(config.PARLEY_FANOUT_PEERS) : null;
   const realtime = overrides.serveRealtime === false ? null : await createRealtime({
     app: http.app,
     bus: roomsFollowRealtimeBus ? observedBus(bus, observe) : bus,
@@ -164,6 +165,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     authenticate: realtimeAuthenticate(ctx),
     onClientSend: realtimeOnClientSend(ingress),
     recheck: realtimeRecheck(ctx),
+    ...(peerCounts ? { peerViewers: (roomId: string) => peerCounts.online(roomId) } : {}),
     onError: (err, where) => logger.error({ err, where }, 'realtime error'),
   });
   // Cluster api nodes count the viewers of the fan-out nodes; a node with realtime counts its own.
@@ -237,6 +239,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
       clearInterval(headTimer);
       stopLoopDelay();
       fanoutCounts?.stop();
+      peerCounts?.stop();
       viewerSampler?.stop();
       await realtime?.close();
       http.close();

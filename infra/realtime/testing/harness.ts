@@ -46,7 +46,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { limits?: Partial<RealtimeLimits>; onClientSend?: OnClientSend; file?: string } = {}): Promise<Harness> {
+export async function startHarness(options: { limits?: Partial<RealtimeLimits>; onClientSend?: OnClientSend; file?: string; peerViewers?: (roomId: string) => number } = {}): Promise<Harness> {
   const store = sqliteEventStore({ file: options.file ?? ':memory:' });
   const bus = inprocBus();
   const app = uWS.App();
@@ -59,6 +59,7 @@ export async function startHarness(options: { limits?: Partial<RealtimeLimits>; 
     nodeId: 'test',
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.onClientSend ? { onClientSend: options.onClientSend } : {}),
+    ...(options.peerViewers ? { peerViewers: options.peerViewers } : {}),
   });
   const checkpoints = memoryCheckpoints();
   let relay: Relay | null = await startRelay({ store, bus, checkpoints, pollMs: 2 });

@@ -180,8 +180,8 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     // A killed member's partitions move on within seconds, not the default 10.
     PARLEY_KAFKA_SESSION_TIMEOUT_MS: '6000',
   };
-  const make = async (name: string, role: Role, extra: Record<string, string> = {}) =>
-    new ClusterProcess(name, role, await freePort(), join(dir, name), { ...env, ...extra });
+  const make = async (name: string, role: Role, extra: Record<string, string> = {}, port?: number) =>
+    new ClusterProcess(name, role, port ?? (await freePort()), join(dir, name), { ...env, ...extra });
 
   const clickhouse = options.projector ? { url: options.clickhouseUrl ?? 'http://127.0.0.1:28123', database: `cluster_e2e_${id}` } : null;
   const clickhouseEnv: Record<string, string> = clickhouse ? { CLICKHOUSE_URL: `${clickhouse.url}/${clickhouse.database}` } : {};
@@ -189,7 +189,10 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   // Api nodes read the admin analytics (query only); the projector app alone writes them.
   // Fan-out nodes record their viewer counts in ClickHouse (admin viewer stats); they project nothing.
   const fanoutEnv: Record<string, string> = clickhouse ? { ...clickhouseEnv, PARLEY_CLICKHOUSE_ROLE: 'query', PARLEY_VIEWER_SAMPLE_MS: '500' } : {};
-  const fanouts = await Promise.all(Array.from({ length: options.fanouts ?? 2 }, (_, i) => make(`fanout-${i + 1}`, 'fanout', fanoutEnv)));
+  // Each fan-out node asks the others for their viewers (max_viewers and presence count the whole room).
+  const fanoutPorts = await Promise.all(Array.from({ length: options.fanouts ?? 2 }, () => freePort()));
+  const peersOf = (i: number) => fanoutPorts.filter((_, j) => j !== i).map((p) => `http://127.0.0.1:${p}`).join(',');
+  const fanouts = await Promise.all(fanoutPorts.map((port, i) => make(`fanout-${i + 1}`, 'fanout', { ...fanoutEnv, PARLEY_FANOUT_PEERS: peersOf(i) }, port)));
   // Api nodes count the fan-out nodes' viewers for `online`.
   const apiEnv: Record<string, string> = { ...(clickhouse ? { ...clickhouseEnv, PARLEY_CLICKHOUSE_ROLE: 'query' } : {}), PARLEY_FANOUT_URLS: fanouts.map((f) => f.url).join(',') };
   const apis = await Promise.all(Array.from({ length: options.apis ?? 2 }, (_, i) => make(`api-${i + 1}`, 'api', apiEnv)));
@@ -280,8 +283,8 @@ export interface Room {
   viewerToken(base: string, user: string): Promise<string>;
 }
 
-export async function createRoom(base: string, ownerToken: string, name: string): Promise<Room> {
-  const created = await call(base, 'POST', '/rooms', ownerToken, { name });
+export async function createRoom(base: string, ownerToken: string, name: string, settings: Record<string, unknown> = {}): Promise<Room> {
+  const created = await call(base, 'POST', '/rooms', ownerToken, { name, ...settings });
   if (created.status !== 201 && created.status !== 200) throw new Error(`POST /rooms answered ${created.status}: ${JSON.stringify(created.body)}`);
   const { room, api_key: apiKey } = created.body as { room: string; api_key: string };
   return {
