@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRouter } from '@parley/app-api/trpc';
 import { inprocBus, type Bus } from '@parley/infra/bus';
 import { e2eProfile, startTestServer, type TestServer } from './testing/test-server.js';
+import { testClock } from './testing/test-clock.js';
 import { jsonCall, type JsonReply as Reply } from './testing/json-call.js';
 
 /*
@@ -17,8 +18,7 @@ let room: string;
 let apiKey: string;
 
 /** Each test starts 11 s later on the server's clock, so the ingress limits (60 / 10 s per IP) start afresh. */
-const clock = { offset: 0 };
-const now = () => Date.now() + clock.offset;
+const { now, pastRateWindows } = testClock();
 
 const call = (method: string, path: string, token?: string, body?: unknown) => jsonCall(server.url, method, path, token, body);
 
@@ -59,9 +59,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-beforeEach(() => {
-  clock.offset += 11_000;
-});
+beforeEach(pastRateWindows);
 
 describe('history: who may read it', () => {
   it('a room token, the owner or a moderator identity, or the API key: 200; the rest in the stream-rooms error shape', async () => {

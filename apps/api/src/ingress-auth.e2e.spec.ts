@@ -19,7 +19,7 @@ let room: string;
 let apiKey: string;
 let secret: string;
 
-const { clock, now, freeze, unfreeze } = testClock();
+const { now, freeze, freezeOnSecond, pastRateWindows } = testClock();
 
 interface Reply {
   status: number;
@@ -79,10 +79,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-beforeEach(() => {
-  unfreeze();
-  clock.offset += 11_000;
-});
+beforeEach(pastRateWindows);
 
 describe('ingress: API key', () => {
   it('a valid key is 202 queued; a wrong, malformed or missing key is 401 Unauthorized and appends nothing', async () => {
@@ -151,7 +148,7 @@ describe('ingress: X-Chat-Timestamp and the replay window', () => {
   });
 
   it('a timestamp 5 min + 1 s old (or ahead) is 401; 4 min 59 s old is 202', async () => {
-    const t = freeze(Math.floor(now() / 1000) * 1000);
+    const t = freezeOnSecond();
     const at = (deltaSeconds: number, text: string) => {
       const body = message(text);
       const ts = String(t / 1000 + deltaSeconds);
@@ -198,7 +195,7 @@ describe('ingress: X-Chat-Timestamp and the replay window', () => {
 
 describe('ingress: webhook secret rotation', () => {
   it('the old secret works during the grace period and not a millisecond after; the new one works at once', async () => {
-    const rotatedAt = freeze(Math.floor(now() / 1000) * 1000);
+    const rotatedAt = freezeOnSecond();
     const rotated = await rest('POST', `/rooms/${room}/webhook-secret`, owner, { grace_seconds: 60 });
     expect(rotated.status).toBe(200);
     expect(rotated.body).toEqual({ webhook_secret: expect.stringMatching(/^whsec_/), previous_valid_until: new Date(rotatedAt + 60_000).toISOString() });

@@ -15,7 +15,7 @@ import { testClock } from './testing/test-clock.js';
 
 let server: TestServer;
 let owner: string;
-const { clock, now } = testClock();
+const { now, pastRateWindows } = testClock();
 
 const rest = async (method: string, path: string, token: string, body?: unknown) => jsonCall(server.url, method, path, token, body);
 const head = () => server.parley.ctx.store.headPosition();
@@ -67,9 +67,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-beforeEach(() => {
-  clock.offset += 11_000; // fresh rate-limit windows
-});
+beforeEach(pastRateWindows);
 
 describe('batch ingress: delivery', () => {
   it('appends every message in one write and a viewer gets them in order with consecutive sequence numbers', async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { MsgFrame, ServerFrame } from '@parley/contracts/frames';
 import { startTestServer, type TestServer } from './testing/test-server.js';
+import { testClock } from './testing/test-clock.js';
 import { jsonCall } from './testing/json-call.js';
 
 /*
@@ -14,8 +15,7 @@ import { jsonCall } from './testing/json-call.js';
 let server: TestServer;
 let owner: string;
 
-const clock = { offset: 0 };
-const now = () => Date.now() + clock.offset;
+const { now, pastRateWindows } = testClock();
 
 interface Viewer {
   frames: ServerFrame[];
@@ -87,9 +87,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-beforeEach(() => {
-  clock.offset += 11_000;
-});
+beforeEach(pastRateWindows);
 
 describe('ingress → WebSocket: meta passes through unchanged', () => {
   it('deep, odd JSON arrives as sent (unicode, nulls, nested arrays, big and tiny numbers, odd keys)', async () => {

@@ -15,7 +15,7 @@ let server: TestServer;
 let room: string;
 let apiKey: string;
 
-const { clock, now, freeze, unfreeze } = testClock();
+const { now, freeze, freezeOnSecond, pastRateWindows } = testClock();
 
 interface Reply {
   status: number;
@@ -72,14 +72,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-beforeEach(() => {
-  unfreeze();
-  clock.offset += 11_000;
-});
+beforeEach(pastRateWindows);
 
 describe('ingress: 20 messages / 10 s per user id', () => {
   it('the 20th message from one user id is 202, the 21st is 429 with Retry-After; another user id is unaffected', async () => {
-    const t = freeze(Math.floor(now() / 1000) * 1000);
+    const t = freezeOnSecond();
     for (let i = 1; i <= 20; i++) {
       const reply = await ingress(chat(`m${i}`, 'alice'));
       expect({ status: reply.status, text: reply.text }).toEqual({ status: 202, text: 'queued' });
@@ -97,7 +94,7 @@ describe('ingress: 20 messages / 10 s per user id', () => {
   });
 
   it('the window slides: it reopens exactly 10 s after the oldest counted message, one message at a time', async () => {
-    const t = freeze(Math.floor(now() / 1000) * 1000);
+    const t = freezeOnSecond();
     for (let i = 0; i < 10; i++) expect((await ingress(chat(`early${i}`, 'carol'))).status).toBe(202);
     freeze(t + 4_000);
     for (let i = 0; i < 10; i++) expect((await ingress(chat(`late${i}`, 'carol'))).status).toBe(202);
@@ -117,7 +114,7 @@ describe('ingress: 20 messages / 10 s per user id', () => {
   });
 
   it('refused messages do not count: hammering does not push the reopening back', async () => {
-    const t = freeze(Math.floor(now() / 1000) * 1000);
+    const t = freezeOnSecond();
     for (let i = 0; i < 20; i++) expect((await ingress(chat(`d${i}`, 'dave'))).status).toBe(202);
     for (let ms = 1_000; ms < 10_000; ms += 3_000) {
       freeze(t + ms);
@@ -130,7 +127,7 @@ describe('ingress: 20 messages / 10 s per user id', () => {
 
 describe('ingress: 60 messages / 10 s per source IP', () => {
   it('the 61st request from one IP is 429 whatever the sender; a second IP is unaffected; the window reopens after exactly 10 s', async () => {
-    const t = freeze(Math.floor(now() / 1000) * 1000);
+    const t = freezeOnSecond();
     // Anonymous webhook messages (no userId) count only against the IP.
     const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => ingress(chat(`ip${i}`))));
     expect(replies.map((r) => r.status)).toEqual(Array(60).fill(202));
@@ -153,7 +150,7 @@ describe('ingress: 60 messages / 10 s per source IP', () => {
   });
 
   it('rejections count against the IP too (a key-guessing client is limited)', async () => {
-    const t = freeze(Math.floor(now() / 1000) * 1000);
+    const t = freezeOnSecond();
     for (let i = 0; i < 60; i++) {
       const reply = await ingress(chat('guess'), { from: '127.0.0.3', headers: { authorization: `Bearer sk_live_guess${i}` } });
       expect(reply.status).toBe(401);

@@ -20,7 +20,7 @@ let room: string;
 let secret: string;
 let apiKey: string;
 
-const { clock, now, freeze, unfreeze } = testClock();
+const { now, freeze, freezeOnSecond, pastRateWindows } = testClock();
 
 const sign = (data: string) => `sha256=${createHmac('sha256', secret).update(data).digest('hex')}`;
 /** Events in the room's stream (global positions may skip a number where a duplicate was refused). */
@@ -51,14 +51,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-beforeEach(() => {
-  unfreeze();
-  clock.offset += 11_000;
-});
+beforeEach(pastRateWindows);
 
 describe('ingress: a signed request refused with 429 can be sent again', () => {
   it('is 429 while its sender is over the limit, then 202 once the window reopens, then a replay', async () => {
-    const t = freeze(Math.floor(now() / 1000) * 1000);
+    const t = freezeOnSecond();
     for (let i = 0; i < 20; i++) expect((await post(signedRequest(`fill ${i}`, 'busy'))).status).toBe(202);
     const retried = signedRequest('the 21st', 'busy');
     expect(await post(retried)).toMatchObject({ status: 429, text: 'Too Many Requests' });
@@ -101,7 +98,7 @@ describe('ingress: a replay sent to another api node', () => {
 
 describe('ingress: the per-user limit across api nodes', () => {
   it('15 messages a sender got through another node leave it 5 here; the 6th is 429', async () => {
-    const t = freeze(Math.floor(now() / 1000) * 1000);
+    const t = freezeOnSecond();
     const token = (await jsonCall(server.url, 'POST', `/rooms/${room}/tokens`, apiKey, { user_id: 'guest:limits-watcher', display_name: 'Watcher' })).body.token as string;
     const viewer = await openChatSocket(chatSocketUrl(server.url, { room, token }));
     const otherNode = createIngress(server.parley.ctx);

@@ -12,7 +12,7 @@ import { chatSocketUrl, openChatSocket, until, type ChatSocket } from './testing
  */
 
 let server: TestServer;
-const { now, freeze } = testClock();
+const { now, freezeOnSecond } = testClock();
 
 /** A chat socket of `room` bound to `localAddress` (its client IP as the server sees it). */
 const connect = (room: string, token: string, localAddress = '127.0.0.1') => openChatSocket(chatSocketUrl(server.url, { room, token }), { localAddress });
@@ -28,7 +28,7 @@ afterAll(async () => {
 
 describe('realtime: socket sends and the per-IP limit', () => {
   it('60 sends in 10 s from one address pass whoever sends them, the 61st gets rate_limited; another address is unaffected', async () => {
-    freeze(Math.floor(now() / 1000) * 1000);
+    freezeOnSecond();
     const owner = await server.identity('discord:send-limits-owner');
     const created = (await jsonCall(server.url, 'POST', '/rooms', owner, { name: 'Busy address' })).body;
     const mint = async (userId: string) => (await jsonCall(server.url, 'POST', `/rooms/${created.room}/tokens`, created.api_key, { user_id: userId, display_name: userId })).body.token as string;
