@@ -2,7 +2,22 @@ import { z } from 'zod';
 
 /** The webhook ingress body (`POST /rooms/{room}/ingress`), every documented payload field. */
 
-const url = z.string().max(2048);
+/**
+ * Whether a URL would run code where an overlay puts it (`href`, `src`): a `javascript:` or
+ * `vbscript:` URL, or a `data:` URL that is not an image. Browsers ignore ASCII whitespace and
+ * control characters inside a scheme and its case, so both are ignored here too.
+ */
+export function isScriptUrl(value: string): boolean {
+  const compact = value.replace(/[\u0000-\u0020]/g, '').toLowerCase();
+  if (compact.startsWith('javascript:') || compact.startsWith('vbscript:')) return true;
+  return compact.startsWith('data:') && !compact.startsWith('data:image/');
+}
+
+/** Any URL text a source sends (absolute, relative, a placeholder), except one that runs script. */
+const url = z
+  .string()
+  .max(2048)
+  .refine((value) => !isScriptUrl(value), { message: 'must not be a javascript:, vbscript: or non-image data: URL' });
 const color = z.string().max(64);
 
 export const badge = z

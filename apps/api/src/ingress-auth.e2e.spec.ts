@@ -341,6 +341,28 @@ describe('ingress: documented statuses and bodies', () => {
     expect(await head()).toBe(before);
   });
 
+  it('400 Bad Request for a URL field that would run script in an overlay; other URL text is kept as sent', async () => {
+    const before = await head();
+    const refused: [string, unknown][] = [
+      ['avatar', 'javascript:alert(1)'],
+      ['sourceIcon', ' JaVa\tScRiPt:alert(1)'],
+      ['contentImage', 'vbscript:msgbox(1)'],
+      ['sourceImage', 'data:text/html,<script>alert(1)</script>'],
+      ['badges', [{ src: 'java\nscript:alert(1)', type: 'img' }]],
+    ];
+    for (const [field, value] of refused) {
+      const reply = await ingress(JSON.stringify({ type: 'chat', payload: { text: 'x', [field]: value } }), auth());
+      expect({ status: reply.status, text: reply.text }, field).toEqual({ status: 400, text: 'Bad Request' });
+    }
+    expect(await head()).toBe(before);
+    const kept = { avatar: '/avatars/7.png', sourceIcon: 'data:image/png;base64,iVBORw0KGgo=', contentImage: '{authorPhoto}', sourceImage: 'https://example.com/javascript:.png' };
+    const viewer = await watch(room, apiKey);
+    expectText(await ingress(JSON.stringify({ type: 'chat', payload: { text: 'urls', ...kept } }), auth()), 202, 'queued');
+    await viewer.waitFor((frames) => frames.some((f) => f.t === 'msg'), 'the message', 15_000);
+    expect(viewer.of('msg')[0]!.payload).toMatchObject(kept);
+    await viewer.close();
+  });
+
   it('404 Not Found for an unknown room, whatever the credentials', async () => {
     const body = message('nowhere');
     expectText(await ingress(body, auth(), 'no-such-room'), 404, 'Not Found');
