@@ -18,5 +18,15 @@ export function serverSecret(config: Pick<Config, 'PARLEY_JWT_SECRET' | 'PARLEY_
   return secret;
 }
 
+/**
+ * The key nodes present to each other's internal endpoints (`GET /internal/online`), derived from
+ * the secret every node of a cluster shares. Without it such an endpoint answers as an unknown
+ * route: which rooms have viewers is not for anyone who can reach a node's port.
+ */
+export const internalKeyFrom = (secret: string): string => createHash('sha256').update(`parley-internal:${secret}`).digest('hex');
+
+/** The header that carries `internalKeyFrom(secret)`. */
+export const INTERNAL_KEY_HEADER = 'x-parley-internal-key';
+
 /** A second key, derived, for ids made from Idempotency-Keys. */
 export const idSecretFrom = (secret: string): Uint8Array => createHash('sha256').update(`parley-ids:${secret}`).digest();

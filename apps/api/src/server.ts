@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TokenService } from '@parley/infra/auth';
+import { constantTimeEqualHex, TokenService } from '@parley/infra/auth';
 import { inprocBus, observedBus, type Bus } from '@parley/infra/bus';
 import { sqliteCheckpoints } from '@parley/infra/checkpoints';
 import { sqliteEventStore, sqliteLogReaderModule, type EventStore, type StoredEvent } from '@parley/infra/event-store';
-import { createHttpServer, type HttpServer } from '@parley/infra/http';
+import { createHttpServer, type HttpReply, type HttpRequest, type HttpServer } from '@parley/infra/http';
 import { createLogger, MetricsRegistry, trackEventLoopDelay, type Logger } from '@parley/infra/observability';
 import { startRelay, type Relay } from '@parley/infra/relay';
 import { embeddedProjectionsModule, openSqliteReadModels } from '@parley/projections/worker';
@@ -18,7 +18,7 @@ import { docsPage } from './openapi/docs-page.js';
 import { openApiDocument } from './openapi/document.js';
 import { instrumentedStore } from './ops/instrumented-store.js';
 import { mountOps } from './ops/routes.js';
-import { idSecretFrom, serverSecret } from './secrets.js';
+import { idSecretFrom, INTERNAL_KEY_HEADER, internalKeyFrom, serverSecret } from './secrets.js';
 import { mountOperations, type Operation } from './surfaces/shared/operation.js';
 import { ingressOperations } from './surfaces/ingress/operations.js';
 import { historyOperations } from './surfaces/history/index.js';
@@ -74,6 +74,8 @@ export interface ParleyOverrides {
 }
 
 /** The embedded profile: store, relay, bus, projector and every surface in one process. */
+const noRoute = (req: HttpRequest): HttpReply => ({ status: 404, body: { error: 'Not Found', message: `No route for ${req.method} ${req.path}`, status: 404 } });
+
 export async function startParley(config: Config, overrides: ParleyOverrides = {}): Promise<Parley> {
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = new MetricsRegistry();
@@ -156,7 +158,9 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   const analytics = config.CLICKHOUSE_URL ? await startAdminAnalytics(ctx, config.CLICKHOUSE_URL, config.PARLEY_CLICKHOUSE_ROLE) : null;
 
   const http = createHttpServer({ logger, metrics });
-  const peerCounts = overrides.serveRealtime !== false && config.PARLEY_FANOUT_PEERS.length > 0 ? pollOnlineCounts(config.PARLEY_FANOUT_PEERS) : null;
+  const internalKey = internalKeyFrom(secret);
+  const asNode = { headers: { [INTERNAL_KEY_HEADER]: internalKey } };
+  const peerCounts = overrides.serveRealtime !== false && config.PARLEY_FANOUT_PEERS.length > 0 ? pollOnlineCounts(config.PARLEY_FANOUT_PEERS, asNode) : null;
   const realtime = overrides.serveRealtime === false ? null : await createRealtime({
     app: http.app,
     bus: roomsFollowRealtimeBus ? observedBus(bus, observe) : bus,
@@ -169,11 +173,16 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     onError: (err, where) => logger.error({ err, where }, 'realtime error'),
   });
   // Cluster api nodes count the viewers of the fan-out nodes; a node with realtime counts its own.
-  const fanoutCounts = !realtime && config.PARLEY_FANOUT_URLS.length > 0 ? pollOnlineCounts(config.PARLEY_FANOUT_URLS) : null;
+  const fanoutCounts = !realtime && config.PARLEY_FANOUT_URLS.length > 0 ? pollOnlineCounts(config.PARLEY_FANOUT_URLS, asNode) : null;
   if (fanoutCounts) ctx.online = (roomId) => fanoutCounts.online(roomId);
   if (realtime) {
     ctx.online = (roomId) => realtime.online(roomId);
-    http.route('get', '/internal/online', () => ({ status: 200, body: { rooms: realtime.onlineByRoom() } }), { name: 'internal-online' });
+    http.route(
+      'get',
+      '/internal/online',
+      (req) => (constantTimeEqualHex(req.headers[INTERNAL_KEY_HEADER] ?? '', internalKey) ? { status: 200, body: { rooms: realtime.onlineByRoom() } } : noRoute(req)),
+      { name: 'internal-online' },
+    );
     exportRealtimeMetrics(metrics, realtime);
   }
   const viewerSampler =
@@ -220,7 +229,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
       return null;
     },
   });
-  http.route('any', '/*', (req) => ({ status: 404, body: { error: 'Not Found', message: `No route for ${req.method} ${req.path}`, status: 404 } }), { name: 'not-found' });
+  http.route('any', '/*', noRoute, { name: 'not-found' });
 
   const port = await http.listen(config.HOST, config.PORT);
   logger.info({ host: config.HOST, port, profile: config.PARLEY_PROFILE, dataDir: config.PARLEY_DATA_DIR }, 'parley listening');

@@ -16,7 +16,7 @@ interface NodeAnswer {
 
 export function pollOnlineCounts(
   fanoutUrls: readonly string[],
-  options: { intervalMs?: number; staleMs?: number; timeoutMs?: number; now?: () => number } = {},
+  options: { intervalMs?: number; staleMs?: number; timeoutMs?: number; now?: () => number; headers?: Record<string, string> } = {},
 ): OnlineCounts {
   const intervalMs = options.intervalMs ?? 1000;
   const staleMs = options.staleMs ?? 5000;
@@ -43,7 +43,7 @@ export function pollOnlineCounts(
     await Promise.all(
       fanoutUrls.map(async (url) => {
         try {
-          const res = await fetch(`${url}/internal/online`, { signal: AbortSignal.timeout(timeoutMs) });
+          const res = await fetch(`${url}/internal/online`, { signal: AbortSignal.timeout(timeoutMs), ...(options.headers ? { headers: options.headers } : {}) });
           if (!res.ok) return;
           const body = (await res.json()) as { rooms?: Record<string, number> };
           if (body.rooms && typeof body.rooms === 'object') answers.set(url, { rooms: body.rooms, at: now() });

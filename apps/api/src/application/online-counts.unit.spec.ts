@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pollOnlineCounts, type OnlineCounts } from './online-counts.js';
 
-/** A stand-in fan-out node: answers `GET /internal/online` with whatever `rooms` holds now. */
-async function fanoutNode(rooms: Record<string, number>, delayMs = 0) {
+/** A stand-in fan-out node: answers `GET /internal/online` with whatever `rooms` holds now (only with `key`, when given). */
+async function fanoutNode(rooms: Record<string, number>, delayMs = 0, key?: string) {
   let asked = 0;
   const server = http.createServer((req, res) => {
     if (req.url !== '/internal/online') return void res.writeHead(404).end();
+    if (key !== undefined && req.headers['x-parley-internal-key'] !== key) return void res.writeHead(404).end();
     asked++;
     setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ rooms })), delayMs);
   });
@@ -43,6 +44,19 @@ describe('pollOnlineCounts', () => {
     b.rooms.r3 = 7;
     await until(() => counts!.online('r1') === 3 && counts!.online('r3') === 7, 'the new counts');
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it('asks with the headers it was given (the cluster key), and counts nothing from a node that refuses it', async () => {
+    const node = await fanoutNode({ r1: 2 }, 0, 'k1');
+    counts = pollOnlineCounts([node.url], { intervalMs: 50, headers: { 'x-parley-internal-key': 'k1' } });
+    await until(() => counts!.online('r1') === 2, 'r1 = 2 with the key');
+    counts.stop();
+    counts = pollOnlineCounts([node.url], { intervalMs: 50, headers: { 'x-parley-internal-key': 'other' } });
+    const askedBefore = node.asked();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(node.asked()).toBe(askedBefore);
+    expect(counts.online('r1')).toBe(0);
+    await node.close();
   });
 
   it('forgets a node that stops answering once its answer is stale', async () => {
