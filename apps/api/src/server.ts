@@ -73,9 +73,10 @@ export interface ParleyOverrides {
   readModelsProjections?: string;
 }
 
-/** The embedded profile: store, relay, bus, projector and every surface in one process. */
+/** What a path no route serves gets (and an internal endpoint asked by a stranger). */
 const noRoute = (req: HttpRequest): HttpReply => ({ status: 404, body: { error: 'Not Found', message: `No route for ${req.method} ${req.path}`, status: 404 } });
 
+/** The embedded profile: store, relay, bus, projector and every surface in one process. */
 export async function startParley(config: Config, overrides: ParleyOverrides = {}): Promise<Parley> {
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = new MetricsRegistry();

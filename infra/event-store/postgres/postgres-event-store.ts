@@ -138,6 +138,8 @@ export async function postgresEventStore(options: PostgresEventStoreOptions): Pr
     if (writer === client) writer = undefined;
     client.end().catch(() => undefined);
   };
+  /** After a failed commit: a statement error leaves the connection usable after ROLLBACK; a lost connection does not. */
+  const rollBack = (client: pg.Client) => client.query('ROLLBACK').then(() => undefined, () => dropWriter(client));
 
   try {
     const client = await writerClient();
@@ -192,7 +194,7 @@ export async function postgresEventStore(options: PostgresEventStoreOptions): Pr
         return outcomes;
       }
     } catch (error) {
-      await writer.query('ROLLBACK').catch(() => dropWriter(writer));
+      await rollBack(writer);
       throw error;
     }
     return commitBatchAppendByAppend(writer, batch);
@@ -232,8 +234,7 @@ export async function postgresEventStore(options: PostgresEventStoreOptions): Pr
       }
       return plan.outcomes;
     } catch (error) {
-      // A statement error leaves the connection usable after ROLLBACK; a lost connection does not.
-      await writer.query('ROLLBACK').catch(() => dropWriter(writer));
+      await rollBack(writer);
       throw error;
     }
   };
