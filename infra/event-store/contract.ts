@@ -42,6 +42,18 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       expect(read!.metadata).toEqual({ actor: 'discord:1', correlationId: 'c' });
     });
 
+    it('keeps any character of a payload exactly, a NUL and the text \\u0000 included', async () => {
+      const s = stream();
+      const odd = `nul:\u0000 text:\\u0000 quote:" backslash:\\ line:\u2028 astral:😀`;
+      const data = { text: odd, [`key\u0000`]: [odd, null, 1.5] };
+      const metadata = { actor: odd };
+      await store.append(s, [{ ...event(), data, metadata }], 'any');
+      const [read] = await store.readStream(s);
+      expect(read!.data).toEqual(data);
+      expect(read!.metadata).toEqual(metadata);
+      expect((await store.readAll(read!.position - 1, 1))[0]!.data).toEqual(data);
+    });
+
     it('reads an unknown stream as empty', async () => {
       expect(await store.readStream(stream())).toEqual([]);
     });

@@ -87,6 +87,18 @@ describe('postgres event store', () => {
     await store.close();
   });
 
+  it('keeps a NUL in a payload on the append-by-append path as on the one-round-trip path', async () => {
+    const store = await postgresEventStore({ connectionString, schema: freshSchema() });
+    await store.append('s', [event('A')], 'no_stream');
+    const data = { text: 'nul:\u0000', [`k\u0000`]: 'text:\\u0000' };
+    // One batch with a missed revision in it: decided append by append.
+    const results = await Promise.allSettled([store.append('s', [event('B')], 'no_stream'), store.append('t', [{ ...event('N'), data, metadata: data }], 'any')]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    const [read] = await store.readStream('t');
+    expect([read!.data, read!.metadata]).toEqual([data, data]);
+    await store.close();
+  });
+
   it('commits concurrent appends in one batch without mixing their outcomes', async () => {
     const store = await postgresEventStore({ connectionString, schema: freshSchema() });
     await store.append('s', [event('A')], 'no_stream');

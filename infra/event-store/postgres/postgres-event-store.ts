@@ -44,8 +44,8 @@ const toStored = (row: EventRow): StoredEvent => ({
 });
 
 /**
- * The batch's rows as one JSON array for `json_to_recordset`, with each event's data and metadata
- * (already JSON text) embedded as they are. Text arrays made the driver escape every quote of
+ * The batch's rows as one JSON array for `json_to_recordset`, each event's data and metadata (JSON
+ * text) as a JSON string (schema.ts says why). Text arrays made the driver escape every quote of
  * every payload and the server unescape it again: the largest part of an append's client CPU.
  */
 function recordsetJson(rows: readonly PlannedRow[]): string {
@@ -53,7 +53,7 @@ function recordsetJson(rows: readonly PlannedRow[]): string {
   for (let i = 0; i < rows.length; i++) {
     const x = rows[i]!;
     if (i > 0) out += ',';
-    out += `{"position":${x.position},"id":${JSON.stringify(x.id)},"stream":${JSON.stringify(x.stream)},"revision":${x.revision},"type":${JSON.stringify(x.type)},"data":${x.data},"metadata":${x.metadata},"recorded_at":${x.recordedAt}}`;
+    out += `{"position":${x.position},"id":${JSON.stringify(x.id)},"stream":${JSON.stringify(x.stream)},"revision":${x.revision},"type":${JSON.stringify(x.type)},"data":${JSON.stringify(x.data)},"metadata":${JSON.stringify(x.metadata)},"recorded_at":${x.recordedAt}}`;
   }
   return out + ']';
 }
@@ -70,7 +70,7 @@ function literal(text: string): string {
 
 /**
  * The batch as `append_fast` takes it (schema.ts): one small record per append, one per event
- * with its data and metadata embedded as JSON text.
+ * with its data and metadata as JSON text in a JSON string.
  */
 function fastPathJson(batch: readonly AppendRequest[]): { appends: string; records: string } {
   let appends = '[';
@@ -80,7 +80,7 @@ function fastPathJson(batch: readonly AppendRequest[]): { appends: string; recor
     appends += `{"a":${a},"stream":${JSON.stringify(p.stream)},"expected":"${String(p.expected)}","n":${p.events.length}}`;
     p.events.forEach((e, i) => {
       if (a > 0 || i > 0) records += ',';
-      records += `{"a":${a},"i":${i + 1},"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"data":${JSON.stringify(e.data ?? null)},"metadata":${JSON.stringify(e.metadata ?? {})}}`;
+      records += `{"a":${a},"i":${i + 1},"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"data":${JSON.stringify(JSON.stringify(e.data ?? null))},"metadata":${JSON.stringify(JSON.stringify(e.metadata ?? {}))}}`;
     });
   });
   return { appends: appends + ']', records: records + ']' };
