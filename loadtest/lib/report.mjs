@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { barChart, lineChart } from './charts.mjs';
+import { describeDiskStalls } from '../clients/disk-stalls.mjs';
 
 const fmt = (n) => (n == null ? '—' : Number(n).toLocaleString('en-US'));
 const pct = (n) => (n == null ? '—' : `${n}%`);
@@ -83,16 +84,16 @@ function latencySection(result) {
     '',
     machineLine(result),
     '',
-    '| target | offered msgs/s | achieved msgs/s | frames measured | p50 ms | p90 ms | p99 ms | max ms | measured by |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| target | offered msgs/s | achieved msgs/s | frames measured | p50 ms | p90 ms | p99 ms | max ms | the disk meanwhile | measured by |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
   ];
   for (const r of result.rows) {
     if (r.error) {
-      lines.push(`| ${r.label} | failed: ${r.error.split('\n')[0]} | | | | | | | |`);
+      lines.push(`| ${r.label} | failed: ${r.error.split('\n')[0]} | | | | | | | | |`);
       continue;
     }
     lines.push(
-      `| ${r.label} | ${fmt(r.offeredRate)} | ${fmt(r.achievedRate)} | ${fmt(r.count)} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${r.client} |`,
+      `| ${r.label} | ${fmt(r.offeredRate)} | ${fmt(r.achievedRate)} | ${fmt(r.count)} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${r.diskStalls ? describeDiskStalls(r.diskStalls) : '–'} | ${r.client} |`,
     );
   }
   lines.push(
@@ -100,7 +101,9 @@ function latencySection(result) {
     'Latency = receive time − `meta.sentAt` set by the publisher just before the HTTP request (same clock, loopback). ' +
       'The publisher sends one HTTP request per message (open loop, ≤ 256 in flight); where the achieved rate falls short of the ' +
       'offered one, the publisher or the machine is saturated and the higher percentiles measure queueing in the load generator ' +
-      'as much as the target.',
+      'as much as the target. The disk meanwhile: a separate process fdatasyncs 4 KiB every 10 ms on the disk under the data ' +
+      'dirs (`clients/disk-stalls.mjs`); every durable append that arrives during a stall waits for it, so a run with stalls ' +
+      'has a tail the software did not make.',
     '',
     '![latency vs load](bench/latency.png)',
   );

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFrameCounter, rateBetween, sourcesFor } from '../clients/frame-counter.mjs';
 import { startLatencyReceiver, summarize } from '../clients/latency-receiver.mjs';
+import { describeDiskStalls, startDiskStallMonitor } from '../clients/disk-stalls.mjs';
 import { startTarget, cpuSecondsOf, rssAnonOf, rssOf, TARGET_LABELS } from './targets.mjs';
 import { bytesPerConnection, fanoutNodesFor, mergeReady, planConnections, splitEvenly } from './connection-split.mjs';
 
@@ -404,6 +405,7 @@ export async function runLatency({ targets, rates, duration, warmup }) {
         for (const rate of rates) {
           console.error(`latency: ${target} at ${rate} msgs/s...`);
           const receiver = await startLatencyReceiver({ target: handle.adapter, url: handle.wsUrl, rooms: roomNames, perRoom: 2 });
+          const disk = target === 'bare' ? null : await startDiskStallMonitor();
           const publishing = runPublisher(
             publisherArgs({ target, handle, rooms: roomNames, keysFile: keys.file, seconds: warmup + duration, rate, concurrency: 64, latency: true }),
           );
@@ -413,6 +415,7 @@ export async function runLatency({ targets, rates, duration, warmup }) {
           await sleep(500);
           const stats = summarize(receiver.samples);
           receiver.close();
+          const diskStalls = disk ? await disk.stop() : null;
           const row = {
             target,
             label: TARGET_LABELS[target],
@@ -422,9 +425,10 @@ export async function runLatency({ targets, rates, duration, warmup }) {
             publisherErrors: published.errors,
             publisherStatuses: published.statuses,
             client: 'latency-receiver (ws, parses each frame; 2 sockets per room, 10 rooms)',
+            diskStalls,
           };
           rows.push(row);
-          console.error(`  p50 ${row.p50} ms, p99 ${row.p99} ms, max ${row.max} ms over ${row.count} frames`);
+          console.error(`  p50 ${row.p50} ms, p99 ${row.p99} ms, max ${row.max} ms over ${row.count} frames${diskStalls ? `; ${describeDiskStalls(diskStalls)}` : ''}`);
           if (published.errors > 0) errors.push(`${target} @${rate}/s: ${published.errors} publish errors ${JSON.stringify(published.statuses)}`);
           if (!(stats.count > 0)) errors.push(`${target} @${rate}/s: no frame received`);
         }

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { metricValue, percentile } from './bench-stats.js';
-import { createRoom, repoRoot, startEmbedded, startTestCluster, Viewer, type Room } from './cluster-harness.js';
+import { createRoom, repoRoot, startEmbedded, startTestCluster, type Room } from './cluster-harness.js';
+import { describeDiskStalls, startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
+import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
 
 /*
  * Durable ingress ceiling and ingress → WebSocket latency, cluster profile vs embedded profile,
@@ -19,6 +21,8 @@ import { createRoom, repoRoot, startEmbedded, startTestCluster, Viewer, type Roo
  * loop at half that rate for `seconds` while two WebSocket viewers per room (one per fan-out node
  * in the cluster) measure receive time − meta.sentAt. The cluster runs 2 api nodes, 2 fan-out
  * nodes, the relay and the ClickHouse projector; the projector's lag gauge is sampled meanwhile.
+ * The viewers run in a process of their own (latency-viewers.ts) that keeps only the latencies;
+ * loadtest/clients/disk-stalls.mjs reports how often the disk stalled a durable write meanwhile.
  */
 
 const arg = (name: string, fallback: string) => {
@@ -40,6 +44,8 @@ const fixedRates = arg('rates', '').split(',').filter(Boolean).map(Number);
  * it 35–40 % (`.scratch`-style probe, 09:05), so a short warm-up measured a cold broker.
  */
 const warmupSeconds = Number(arg('warmup', '20'));
+
+type LatencyViewers = Awaited<ReturnType<typeof startLatencyViewers>>;
 
 interface LoadSummary {
   seconds: number;
@@ -104,19 +110,16 @@ async function measure(profile: string, targets: string[], fanouts: string[], ow
   const cpuAtCeiling = Object.fromEntries([...cpuByProcess(processes)].map(([name, s]) => [name, Math.round((100 * (s - (cpuBefore.get(name) ?? 0))) / cpuElapsed)]));
   const halfRate = Math.max(1, Math.floor(ceiling.acceptedPerSecond / 2));
 
-  const viewers: Viewer[] = [];
+  const specs: ViewerSpec[] = [];
   for (const room of rooms) {
-    for (let v = 0; v < 2; v++) {
-      const node = fanouts[v % fanouts.length]!;
-      viewers.push(new Viewer(node, room.room, await room.viewerToken(targets[0]!, `guest:bench${v}`)));
-    }
+    for (let v = 0; v < 2; v++) specs.push({ url: fanouts[v % fanouts.length]!, room: room.room, token: await room.viewerToken(targets[0]!, `guest:bench${v}`) });
   }
-  await Promise.all(viewers.map((v) => v.open()));
+  const viewers = await startLatencyViewers(specs);
   const half = await latencyRun(viewers, targets, roomKeys, halfRate, projectorUrl);
   const low = await latencyRun(viewers, targets, roomKeys, Math.min(lowRate, halfRate), projectorUrl);
   const atRates = [];
   for (const rate of fixedRates) atRates.push(await latencyRun(viewers, targets, roomKeys, rate, projectorUrl));
-  for (const v of viewers) v.close();
+  await viewers.close();
   return {
     profile,
     ceiling,
@@ -128,22 +131,19 @@ async function measure(profile: string, targets: string[], fanouts: string[], ow
 }
 
 /** Open-loop load at `rate` while the viewers measure receive time − meta.sentAt (and the projector's lag gauge is sampled). */
-async function latencyRun(viewers: Viewer[], targets: string[], rooms: object[], rate: number, projectorUrl: string | null) {
+async function latencyRun(viewers: LatencyViewers, targets: string[], rooms: object[], rate: number, projectorUrl: string | null) {
   const lagSamples: number[] = [];
   const sampler = projectorUrl
     ? setInterval(() => void scrapeGauge(projectorUrl, 'parley_projection_lag_ms').then((v) => v !== null && lagSamples.push(v)), 250)
     : null;
+  const disk = await startDiskStallMonitor();
   const startedAt = Date.now();
   const open = await load({ mode: 'open', targets, rooms, rate, seconds, batch: rate >= 10 * batch ? batch : 1 });
+  const diskStalls = await disk.stop();
+  console.error(`  at ${rate} msgs/s, the disk: ${describeDiskStalls(diskStalls)}`);
   await new Promise((r) => setTimeout(r, 2000));
   if (sampler) clearInterval(sampler);
-  const latencies: number[] = [];
-  for (const v of viewers) {
-    v.msgs.forEach((m, i) => {
-      const sentAt = (m.meta as { sentAt?: number } | undefined)?.sentAt;
-      if (typeof sentAt === 'number' && sentAt >= startedAt) latencies.push(v.receivedAt[i]! - sentAt);
-    });
-  }
+  const latencies = await viewers.collect(startedAt);
   latencies.sort((a, b) => a - b);
   lagSamples.sort((a, b) => a - b);
   return {
@@ -156,6 +156,7 @@ async function latencyRun(viewers: Viewer[], targets: string[], rooms: object[],
     p90: percentile(latencies, 90),
     p99: percentile(latencies, 99),
     max: latencies.at(-1) ?? NaN,
+    diskStalls,
     projectionLagMs: projectorUrl ? { samples: lagSamples.length, p50: percentile(lagSamples, 50), p99: percentile(lagSamples, 99), max: lagSamples.at(-1) ?? NaN } : null,
   };
 }

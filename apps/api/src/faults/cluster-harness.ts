@@ -313,7 +313,7 @@ export class Viewer {
   private closed = false;
 
   constructor(
-    private readonly base: string,
+    readonly base: string,
     private readonly room: string,
     private readonly token: string,
   ) {}
