@@ -15,10 +15,10 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  * and prints, per process, the event-loop delay (p99 over the last 10 s window) and, for api nodes,
  * the mean append time, and how often the disk stalled a durable write meanwhile. Profiles: PARLEY_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'.
  *
- * `--dump FILE` also writes one line per frame (ms since the start, ack, recv) so
+ * `--projector` runs the ClickHouse projector too (as the cluster benchmark does). `--dump FILE` also writes one line per frame (ms since the start, ack, recv) so
  * a tail can be placed in time.
  *
- *   node --import tsx apps/api/src/faults/cluster-probe.ts [--rate 100] [--rooms 16] [--seconds 12] [--batch 1] [--warmup 0] [--dump FILE]
+ *   node --import tsx apps/api/src/faults/cluster-probe.ts [--rate 100] [--rooms 16] [--seconds 12] [--batch 1] [--warmup 0] [--dump FILE] [--projector]
  */
 
 const arg = (name: string, fallback: number) => {
@@ -34,7 +34,7 @@ const warmupSeconds = arg('warmup', 0);
 const dumpIndex = process.argv.indexOf('--dump');
 const dumpFile = dumpIndex >= 0 ? process.argv[dumpIndex + 1] : undefined;
 
-const cluster = await startTestCluster({ apis: 2, fanouts: 2, projector: false });
+const cluster = await startTestCluster({ apis: 2, fanouts: 2, projector: process.argv.includes('--projector') });
 let viewers: Awaited<ReturnType<typeof startLatencyViewers>> | null = null;
 try {
   const apis = cluster.apis.map((a) => a.url);
