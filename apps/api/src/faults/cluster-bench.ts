@@ -21,7 +21,7 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  * loop at half that rate for `seconds` while two WebSocket viewers per room (one per fan-out node
  * in the cluster) measure receive time − meta.sentAt. The cluster runs 2 api nodes, 2 fan-out
  * nodes, the relay and the ClickHouse projector; the projector's lag gauge is sampled meanwhile.
- * The viewers run in a process of their own (latency-viewers.ts) that keeps only the latencies;
+ * The viewers run in a process of their own (latency-viewers.ts) that keeps only numbers;
  * loadtest/clients/disk-stalls.mjs reports how often the disk stalled a durable write meanwhile.
  */
 

@@ -313,7 +313,7 @@ export class Viewer {
   private closed = false;
 
   constructor(
-    readonly base: string,
+    private readonly base: string,
     private readonly room: string,
     private readonly token: string,
   ) {}

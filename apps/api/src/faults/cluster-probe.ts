@@ -13,10 +13,12 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  *   ts    request sent → the decision's timestamp (HTTP and admission on the api node),
  *   recv  request sent → frame received, and recv − ack (relay → Kafka → fan-out → socket),
  * and prints, per process, the event-loop delay (p99 over the last 10 s window) and, for api nodes,
- * the mean append time, and how often the disk stalled a durable write meanwhile. Profiles: PARLEY_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'.
+ * the mean append time, and how often the disk stalled a durable write meanwhile (disk-stalls.mjs).
+ * Profiles: PARLEY_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'.
  *
- * `--projector` runs the ClickHouse projector too (as the cluster benchmark does). `--dump FILE` also writes one line per frame (ms since the start, ack, recv) so
- * a tail can be placed in time.
+ * `--warmup S` sends the same load for S seconds first, unmeasured. `--projector` runs the
+ * ClickHouse projector too, as the cluster benchmark does. `--dump FILE` also writes one line per
+ * frame (ms since the start, ack, recv) so a tail can be placed in time.
  *
  *   node --import tsx apps/api/src/faults/cluster-probe.ts [--rate 100] [--rooms 16] [--seconds 12] [--batch 1] [--warmup 0] [--dump FILE] [--projector]
  */
@@ -59,7 +61,7 @@ try {
 
   const requests: Array<{ sentAt: number; ackedAt: number }> = [];
   const statuses: Record<number, number> = {};
-  /** Open loop at `rate` for `runSeconds`; only a measured run's messages carry `meta.request`. */
+  /** Open loop at `rate` for `runSeconds`; a warm-up's messages carry `meta.request` −1. */
   const openLoop = async (runSeconds: number, measured: boolean) => {
     const total = Math.round((rate * runSeconds) / batch);
     const started = performance.now();

@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 
@@ -7,12 +7,12 @@ import WebSocket from 'ws';
  *
  * Kept in the benchmark's own process, viewers that retain every frame made that process the
  * slowest part of the measurement: with a quarter of a million frames held, its young-generation
- * collections took 10–34 ms each (`--trace-gc`), and every frame arriving meanwhile was counted as
- * that much later. Here each frame leaves one small integer (receive time − `meta.sentAt`) and is
- * dropped.
+ * collections took 10–34 ms each (`--trace-gc` on the cluster probe), and every frame arriving
+ * meanwhile was counted as that much later. Here each frame leaves four numbers in one flat array
+ * (no object per frame) and is dropped.
  *
- * Parent side: `const viewers = await startLatencyViewers(list)`, then per run `viewers.mark()`
- * before the load and `await viewers.collect()` after it.
+ * Parent side: `const viewers = await startLatencyViewers(list)`, then after each run
+ * `await viewers.collect(runStartedAt)` (latencies) or `viewers.samples(runStartedAt)` (every field).
  */
 
 export interface ViewerSpec {
