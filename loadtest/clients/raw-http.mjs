@@ -62,11 +62,12 @@ class Connection {
       total = last + CHUNKED_END.length;
     } else total = end + 4; // no body (e.g. 204)
     if (this.buffer.length < total) return;
+    const body = this.pool.withBody && lengthMatch ? this.buffer.toString('utf8', end + 4, total) : undefined;
     this.buffer = this.buffer.length > total ? this.buffer.subarray(total) : Buffer.alloc(0);
     const pending = this.pending;
     this.pending = null;
     this.pool.release(this);
-    pending?.resolve({ status });
+    pending?.resolve(body === undefined ? { status } : { status, body });
   }
 
   close() {
@@ -77,9 +78,13 @@ class Connection {
 }
 
 export class RawHttpPool {
-  /** `size` connections at most, each carrying one request at a time; more requests wait in order. */
-  constructor({ host, port, size }) {
+  /**
+   * `size` connections at most, each carrying one request at a time; more requests wait in order.
+   * `withBody`: answers with a content-length also carry their body as a string.
+   */
+  constructor({ host, port, size, withBody = false }) {
     this.host = host;
+    this.withBody = withBody;
     this.port = Number(port);
     this.hostHeader = `${host}:${port}`;
     this.connections = Array.from({ length: size }, () => new Connection(this));
@@ -87,7 +92,7 @@ export class RawHttpPool {
     this.waiting = [];
   }
 
-  /** Resolves `{ status }` (0 with `error` when the connection failed); never rejects. */
+  /** Resolves `{ status[, body] }` (0 with `error` when the connection failed); never rejects. */
   request(method, path, headers, body = '') {
     let head = `${method} ${path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`;
     for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
