@@ -66,3 +66,19 @@ test('reports a refused connection as an error answer, not a rejection', { timeo
   assert.ok(answer.error);
   pool.close();
 });
+
+test('withBody: a sized answer carries its body; without it, answers carry the status only', { timeout: 10_000 }, async () => {
+  const { srv, port } = await server();
+  const withBody = new RawHttpPool({ host: '127.0.0.1', port, size: 2, withBody: true });
+  const statusOnly = new RawHttpPool({ host: '127.0.0.1', port, size: 1 });
+  try {
+    const bodies = ['x', 'éé', '{"a":1}'];
+    const answers = await Promise.all(bodies.map((b) => withBody.request('POST', '/sized/202', {}, b)));
+    assert.deepEqual(answers, bodies.map((b) => ({ status: 202, body: `len ${b.length}` })));
+    assert.deepEqual(await statusOnly.request('POST', '/sized/202', {}, 'x'), { status: 202 });
+  } finally {
+    withBody.close();
+    statusOnly.close();
+    srv.close();
+  }
+});
