@@ -7,3 +7,12 @@ export function metricValue(text: string, prefix: string): number | null {
   const line = text.split('\n').find((l) => l.startsWith(prefix));
   return line ? Number(line.split(' ').at(-1)) : null;
 }
+
+/** The value after `--name` on the command line, or undefined. */
+export function cliArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** `--name N` as a number, or `fallback` when absent. */
+export const numberArg = (name: string, fallback: number): number => Number(cliArg(name) ?? fallback);

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { metricValue, percentile } from './bench-stats.js';
+import { cliArg, metricValue, percentile } from './bench-stats.js';
 import { createRoom, repoRoot, startEmbedded, startTestCluster, type Room } from './cluster-harness.js';
 import { describeDiskStalls, startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
@@ -25,10 +25,7 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  * loadtest/clients/disk-stalls.mjs reports how often the disk stalled a durable write meanwhile.
  */
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-};
+const arg = (name: string, fallback: string): string => cliArg(name) ?? fallback;
 const seconds = Number(arg('seconds', '15'));
 const connections = Number(arg('connections', '128'));
 const roomCount = Number(arg('rooms', '16'));

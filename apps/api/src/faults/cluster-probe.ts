@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { metricValue, percentile } from './bench-stats.js';
+import { cliArg, metricValue, numberArg, percentile } from './bench-stats.js';
 import { createRoom, startTestCluster, type Room } from './cluster-harness.js';
 import { startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
@@ -23,18 +23,13 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  *   node --import tsx apps/api/src/faults/cluster-probe.ts [--rate 100] [--rooms 16] [--seconds 12] [--batch 1] [--warmup 0] [--dump FILE] [--projector]
  */
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const rate = arg('rate', 100);
-const roomCount = arg('rooms', 16);
-const seconds = arg('seconds', 12);
-const batch = Math.max(1, arg('batch', 1));
+const rate = numberArg('rate', 100);
+const roomCount = numberArg('rooms', 16);
+const seconds = numberArg('seconds', 12);
+const batch = Math.max(1, numberArg('batch', 1));
 /** Seconds of the same load, not measured, first: cold JIT in every process (and Kafka's JVM) otherwise makes the tail. */
-const warmupSeconds = arg('warmup', 0);
-const dumpIndex = process.argv.indexOf('--dump');
-const dumpFile = dumpIndex >= 0 ? process.argv[dumpIndex + 1] : undefined;
+const warmupSeconds = numberArg('warmup', 0);
+const dumpFile = cliArg('dump');
 
 const cluster = await startTestCluster({ apis: 2, fanouts: 2, projector: process.argv.includes('--projector') });
 let viewers: Awaited<ReturnType<typeof startLatencyViewers>> | null = null;
@@ -61,7 +56,7 @@ try {
 
   const requests: Array<{ sentAt: number; ackedAt: number }> = [];
   const statuses: Record<number, number> = {};
-  /** Open loop at `rate` for `runSeconds`; a warm-up's messages carry `meta.request` −1. */
+  /** Open loop at `rate` for `runSeconds`; a warm-up's messages carry `meta.request` −1. Resolves with the requests sent. */
   const openLoop = async (runSeconds: number, measured: boolean) => {
     const total = Math.round((rate * runSeconds) / batch);
     const started = performance.now();
@@ -87,11 +82,11 @@ try {
       );
     }
     await Promise.all(inFlight);
+    return total;
   };
   if (warmupSeconds > 0) await openLoop(warmupSeconds, false);
-  const total = Math.round((rate * seconds) / batch);
   const disk = await startDiskStallMonitor();
-  await openLoop(seconds, true);
+  const total = await openLoop(seconds, true);
   const diskStalls = await disk.stop();
   const firstSentAt = requests[0]!.sentAt;
   await new Promise((r) => setTimeout(r, 1500));

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { numberArg } from './bench-stats.js';
 import { createRoom, repoRoot, startTestCluster } from './cluster-harness.js';
 
 /*
@@ -12,13 +13,9 @@ import { createRoom, repoRoot, startTestCluster } from './cluster-harness.js';
  *   node --import tsx apps/api/src/faults/cluster-wrk.ts [--seconds 15] [--connections 128] [--warmup 20]
  */
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const seconds = arg('seconds', 15);
-const connections = arg('connections', 128);
-const warmupSeconds = arg('warmup', 20);
+const seconds = numberArg('seconds', 15);
+const connections = numberArg('connections', 128);
+const warmupSeconds = numberArg('warmup', 20);
 
 Object.assign(process.env, { PARLEY_INGRESS_PER_IP_PER_10S: '0', PARLEY_INGRESS_PER_USER_PER_10S: '0', PARLEY_RATE_LIMIT_PER_MINUTE: '100000000' });
 const wrk = execFileSync('bash', [join(repoRoot, 'loadtest/tools/ensure-wrk.sh')], { encoding: 'utf8' }).trim();
