@@ -2,12 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { cliArg, metricValue, numberArg, percentile } from './bench-stats.js';
 import { createRoom, startTestCluster, type Room } from './cluster-harness.js';
 import { startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
+import { RawHttpPool } from '../../../../loadtest/clients/raw-http.mjs';
 import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
 
 /*
  * Where the cluster's ingress → WebSocket latency goes, one message at a time: an open loop of
  * `--rate` messages/s (in requests of `--batch`) over `--rooms` rooms with one viewer per room on
- * each fan-out node (in a process of their own, latency-viewers.ts), from this process (fetch). Per
+ * each fan-out node (in a process of their own, latency-viewers.ts), from this process (through
+ * loadtest/clients/raw-http.mjs: fetch opened a connection per request in flight and ran out of
+ * file descriptors at 2,500 requests/s). Per
  * message it splits the latency into
  *   ack   request sent → 202 (the append is durable in PostgreSQL),
  *   ts    request sent → the decision's timestamp (HTTP and admission on the api node),
@@ -54,6 +57,10 @@ try {
     received = (await viewers.samples(sentAt)).length;
   }
 
+  const pools = apis.map((api) => {
+    const url = new URL(api);
+    return new RawHttpPool({ host: url.hostname, port: url.port, size: 256 });
+  });
   const requests: Array<{ sentAt: number; ackedAt: number }> = [];
   const statuses: Record<number, number> = {};
   /** Open loop at `rate` for `runSeconds`; a warm-up's messages carry `meta.request` −1. Resolves with the requests sent. */
@@ -69,15 +76,15 @@ try {
       if (measured) requests[i] = { sentAt, ackedAt: 0 };
       const message = (k: number) => ({ type: 'chat', payload: { text: `probe ${i}.${k}` }, meta: { sentAt, request: measured ? i : -1 } });
       inFlight.push(
-        fetch(`${apis[i % apis.length]}/rooms/${room.room}/ingress${batch > 1 ? '/batch' : ''}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${room.apiKey}`, 'content-type': 'application/json', 'x-forwarded-for': `10.9.${(i >> 8) & 255}.${i & 255}` },
-          body: JSON.stringify(batch > 1 ? { messages: Array.from({ length: batch }, (_, k) => message(k)) } : message(0)),
-        }).then(async (res) => {
-          await res.text();
+        pools[i % pools.length]!.request(
+          'POST',
+          `/rooms/${room.room}/ingress${batch > 1 ? '/batch' : ''}`,
+          { authorization: `Bearer ${room.apiKey}`, 'content-type': 'application/json', 'x-forwarded-for': `10.9.${(i >> 8) & 255}.${i & 255}` },
+          JSON.stringify(batch > 1 ? { messages: Array.from({ length: batch }, (_, k) => message(k)) } : message(0)),
+        ).then((answer) => {
           if (!measured) return;
           requests[i]!.ackedAt = Date.now();
-          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+          statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
         }),
       );
     }
@@ -127,6 +134,7 @@ try {
       2,
     ),
   );
+  for (const pool of pools) pool.close();
 } finally {
   await viewers?.close();
   await cluster.stop();
