@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { adapters } from './adapters.mjs';
 import { FrameReader, clientFrame, upgradeRequest, OP_PING, OP_CLOSE, OP_PONG } from './ws-frames.mjs';
 import { parseArgs } from '../lib/args.mjs';
+import { peerRoomName } from '../lib/chat-frame.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 // Few connections per source address: bind() to an address with thousands of ports in use
@@ -195,7 +196,7 @@ function runWorker(config) {
   function connect(index) {
     const conn = {
       index,
-      room: config.roomNames ? config.roomNames[index % config.roomNames.length] : `${config.prefix}${index % config.rooms}`,
+      room: config.roomNames ? config.roomNames[index % config.roomNames.length] : peerRoomName(index % config.rooms, config.prefix),
       isReady: false,
       done: false, // settled: ready or failed
       socket: null,

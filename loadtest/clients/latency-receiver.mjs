@@ -4,13 +4,14 @@
 // payload, so this is a parsing client; keep it to a handful of sockets so it stays light.
 //
 //   node clients/latency-receiver.mjs --target bare|parley --url ws://127.0.0.1:9101
-//        --rooms room-0,room-1 [--per-room 2] [--seconds 20]
+//        --rooms room-0000000,room-0000001 [--per-room 2] [--seconds 20]
 // Prints {"event":"ready"} once subscribed, then a final
 // {"event":"latency", count, p50, p90, p99, max} (milliseconds) after --seconds, or when it
 // gets SIGTERM/SIGINT. Also usable as a module: startLatencyReceiver(options).
 
 import WebSocket from 'ws';
 import { parseArgs } from '../lib/args.mjs';
+import { peerRoomName } from '../lib/chat-frame.mjs';
 import { fileURLToPath } from 'node:url';
 
 /** The p-th percentile (0..100) of ascending `sorted` (nearest rank). */
@@ -72,7 +73,7 @@ async function main() {
   const receiver = await startLatencyReceiver({
     target: String(args.target ?? 'bare'),
     url: String(args.url ?? 'ws://127.0.0.1:9101'),
-    rooms: String(args.rooms ?? 'room-0').split(','),
+    rooms: String(args.rooms ?? peerRoomName(0)).split(','),
     perRoom: Number(args['per-room'] ?? 2),
   });
   console.log(JSON.stringify({ event: 'ready' }));

@@ -14,7 +14,7 @@
 // 503/429 answers are backpressure, not errors: the lane waits 2 ms and goes on.
 
 import { readFileSync } from 'node:fs';
-import { chatFrame, ingressBody, ingressMessage } from '../lib/chat-frame.mjs';
+import { chatFrame, ingressBody, ingressMessage, peerRoomName } from '../lib/chat-frame.mjs';
 import { parseArgs } from '../lib/args.mjs';
 import { RawHttpPool } from './raw-http.mjs';
 
@@ -25,7 +25,7 @@ const roomCount = Number(args.rooms ?? 1);
 const prefix = String(args.prefix ?? 'room-');
 const rooms = args['room-names']
   ? String(args['room-names']).split(',')
-  : Array.from({ length: roomCount }, (_, i) => `${prefix}${i}`);
+  : Array.from({ length: roomCount }, (_, i) => peerRoomName(i, prefix));
 const rate = args.rate === undefined || args.rate === 'max' ? 'max' : Number(args.rate);
 // --latency: one frame per request with the send time in meta (bare/socketio get the frame
 // itself as the body), so a receiver can measure publish → delivery.

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { killGroup, spawnGroup, waitFor, httpOk } from './processes.mjs';
 import { startParleyCluster } from './parley-cluster.mjs';
+import { peerRoomName } from './chat-frame.mjs';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -176,7 +177,7 @@ export async function startTarget(name, { port = DEFAULT_PORTS[name], startTimeo
   const pid = pids[0];
 
   const setupRooms = async (count) => {
-    const roomNames = Array.from({ length: count }, (_, i) => `room-${i}`);
+    const roomNames = Array.from({ length: count }, (_, i) => peerRoomName(i));
     if (name !== 'parley') return { roomNames, apiKeys: {} };
     const apiKeys = {};
     const created = [];

@@ -14,7 +14,7 @@
 //   GET  /healthz
 
 import uWS from '@trufflesuite/uws-js-unofficial';
-import { chatFrameText } from '../lib/chat-frame.mjs';
+import { chatFrameText, peerRoomName } from '../lib/chat-frame.mjs';
 import { startSelfDriver } from '../lib/self-driver.mjs';
 import { parseArgs } from '../lib/args.mjs';
 
@@ -96,7 +96,7 @@ app.post('/drive', (res, req) => {
   const prefix = req.getQuery('prefix') || 'room-';
   const rateParam = req.getQuery('rate') || 'max';
   const seconds = Number(req.getQuery('seconds')) || 10;
-  const rooms = Array.from({ length: roomCount }, (_, i) => `${prefix}${i}`);
+  const rooms = Array.from({ length: roomCount }, (_, i) => peerRoomName(i, prefix));
   const rate = rateParam === 'max' ? 'max' : Number(rateParam);
   const congested = () => {
     for (const ws of probes.values()) if (ws.getBufferedAmount() > CONGESTED_BYTES) return true;

@@ -13,7 +13,7 @@
 
 import http from 'node:http';
 import { Server } from 'socket.io';
-import { chatFrame } from '../lib/chat-frame.mjs';
+import { chatFrame, peerRoomName } from '../lib/chat-frame.mjs';
 import { startSelfDriver } from '../lib/self-driver.mjs';
 import { parseArgs } from '../lib/args.mjs';
 
@@ -58,7 +58,7 @@ const server = http.createServer((req, res) => {
     const prefix = url.searchParams.get('prefix') || 'room-';
     const rateParam = url.searchParams.get('rate') || 'max';
     const seconds = Number(url.searchParams.get('seconds')) || 10;
-    const rooms = Array.from({ length: roomCount }, (_, i) => `${prefix}${i}`);
+    const rooms = Array.from({ length: roomCount }, (_, i) => peerRoomName(i, prefix));
     const rate = rateParam === 'max' ? 'max' : Number(rateParam);
     startSelfDriver({
       rooms,
