@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { barChart, lineChart } from './charts.mjs';
 import { describeDiskStalls } from '../clients/disk-stalls.mjs';
+import { chatFrameText, peerRoomName } from './chat-frame.mjs';
 
 const fmt = (n) => (n == null ? '—' : Number(n).toLocaleString('en-US'));
 const pct = (n) => (n == null ? '—' : `${n}%`);
@@ -42,7 +43,8 @@ function fanoutSection(result) {
     '',
     'CPU is % of one core (the machine has 2). Undelivered = 1 − received / (published × subscribers per room), ' +
       'counted 1.5 s after publishing stopped: frames dropped for lagging subscribers or still queued in the server. ' +
-      'Bare uWS: maxBackpressure 1 MiB, its publisher backs off while a room\'s probe subscriber has > 256 KiB buffered.',
+      'Bare uWS: maxBackpressure 1 MiB, its publisher backs off while a room\'s probe subscriber has > 256 KiB buffered. ' +
+      `Every target sends the same chat frame, ${Buffer.byteLength(chatFrameText(peerRoomName(0), 1, Date.now()))} bytes: the one Parley sends for the publisher's message (lib/chat-frame.mjs; test/chat-frame.test.mjs compares them).`,
     '',
     '![fan-out deliveries/s](bench/fanout.png)',
   );

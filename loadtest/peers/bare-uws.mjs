@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bare uWS pub/sub server: the physical-limit row of the fan-out tables. It does nothing but
-// what any fan-out must do — one topic per room, the same ~200-byte chat frame Parley sends.
+// what any fan-out must do — one topic per room, the same chat frame Parley sends (lib/chat-frame.mjs, 329 bytes).
 //
 //   node peers/bare-uws.mjs [--port 9101] [--host 127.0.0.1]
 //
