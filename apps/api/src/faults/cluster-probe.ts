@@ -21,7 +21,7 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  *
  * `--warmup S` sends the same load for S seconds first, unmeasured. `--projector` runs the
  * ClickHouse projector too, as the cluster benchmark does. `--dump FILE` also writes one line per
- * frame (ms since the start, ack, recv) so a tail can be placed in time.
+ * frame (ms since the start, ack, recv, ts) so a tail can be placed in time.
  *
  *   node --import tsx apps/api/src/faults/cluster-probe.ts [--rate 100] [--rooms 16] [--seconds 12] [--batch 1] [--warmup 0] [--dump FILE] [--projector]
  */
@@ -102,7 +102,7 @@ try {
   const ts: number[] = [];
   const recv: number[] = [];
   const afterAck: number[] = [];
-  const rows: string[] = ['atMs\tack\trecv'];
+  const rows: string[] = ['atMs\tack\trecv\tts'];
   for (const sample of await viewers.samples(0)) {
     const r = requests[sample.request];
     if (!r) continue; // the warm-up
@@ -110,7 +110,7 @@ try {
     ts.push(sample.ts - r.sentAt);
     recv.push(sample.receivedAt - r.sentAt);
     afterAck.push(sample.receivedAt - r.ackedAt);
-    rows.push(`${r.sentAt - firstSentAt}\t${r.ackedAt - r.sentAt}\t${sample.receivedAt - r.sentAt}`);
+    rows.push(`${r.sentAt - firstSentAt}\t${r.ackedAt - r.sentAt}\t${sample.receivedAt - r.sentAt}\t${sample.ts - r.sentAt}`);
   }
   if (dumpFile) writeFileSync(dumpFile, rows.sort((a, b) => parseInt(a) - parseInt(b)).join('\n') + '\n');
   const pct = (values: number[]) => {
@@ -129,7 +129,7 @@ try {
   }
   console.log(
     JSON.stringify(
-      { rate, batch, rooms: roomCount, seconds, statuses, frames: recv.length, expected: total * batch * cluster.fanouts.length, ack: pct(ack), ts: pct(ts), recv: pct(recv), recvAfterAck: pct(afterAck), diskStalls, processes },
+      { rate, batch, rooms: roomCount, seconds, startedAt: new Date(firstSentAt).toISOString(), statuses, frames: recv.length, expected: total * batch * cluster.fanouts.length, ack: pct(ack), ts: pct(ts), recv: pct(recv), recvAfterAck: pct(afterAck), diskStalls, processes },
       null,
       2,
     ),
