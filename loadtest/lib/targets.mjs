@@ -3,7 +3,7 @@
 // memory are measured, and how to create rooms.
 
 import { execFileSync } from 'node:child_process';
-import { killGroup, spawnGroup, waitFor, httpOk } from './processes.mjs';
+import { freePort, killGroup, spawnGroup, waitFor, httpOk } from './processes.mjs';
 import { startParleyCluster } from './parley-cluster.mjs';
 import { peerRoomName } from './chat-frame.mjs';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
@@ -23,7 +23,6 @@ export const TARGET_LABELS = {
   'parley-cluster': 'Parley (cluster)',
 };
 
-export const DEFAULT_PORTS = { parley: 9100, bare: 9101, socketio: 9102, centrifugo: 9103 };
 
 export { killAllTargets } from './processes.mjs';
 
@@ -89,15 +88,17 @@ export function cpuSecondsOf(pid) {
 }
 
 /**
- * Start `name` on `port`. Resolves when it answers; returns the handle the harness uses.
+ * Start `name` on `port` (default: a free one, so two benchmark or test runs can share the
+ * machine). Resolves when it answers; returns the handle the harness uses.
  * @returns {Promise<{name: string, label: string, adapter: string, httpUrl: string, wsUrl: string,
  *   pid: number, setupRooms: (count: number, perRoom: number) => Promise<{roomNames: string[],
  *   apiKeys: Record<string,string>}>, stop: () => Promise<void>, log: () => string}>}
  */
-export async function startTarget(name, { port = DEFAULT_PORTS[name], startTimeoutMs = 600_000, processes = 1 } = {}) {
+export async function startTarget(name, { port: givenPort, startTimeoutMs = 600_000, processes = 1 } = {}) {
   // The cluster profile: services, relay, one api node and `processes` fan-out nodes (see parley-cluster.mjs).
   if (name === 'parley-cluster') return startParleyCluster({ fanouts: processes, startTimeoutMs });
   if (processes > 1 && name !== 'bare') throw new Error(`${name}: only the bare uWS peer and the Parley cluster run as several processes`);
+  const port = givenPort ?? (await freePort());
   // uSockets listens with SO_REUSEPORT: a second server on a taken port would silently share its
   // connections with whatever holds it (a leftover run), and the figures would mix both.
   const holders = pidsListeningOn(port);
