@@ -23,7 +23,6 @@ export const TARGET_LABELS = {
   'parley-cluster': 'Parley (cluster)',
 };
 
-
 export { killAllTargets } from './processes.mjs';
 
 /** True when the Parley server can be started here (`npm start` has something to run). */

@@ -8,10 +8,9 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
 /*
  * Where the cluster's ingress → WebSocket latency goes, one message at a time: an open loop of
  * `--rate` messages/s (in requests of `--batch`) over `--rooms` rooms with one viewer per room on
- * each fan-out node (in a process of their own, latency-viewers.ts), from this process (through
- * loadtest/clients/raw-http.mjs: fetch opened a connection per request in flight and ran out of
- * file descriptors at 2,500 requests/s). Per
- * message it splits the latency into
+ * each fan-out node (in a process of their own, latency-viewers.ts), from this process through
+ * loadtest/clients/raw-http.mjs (fetch opened a connection per request in flight and ran out of
+ * file descriptors at 2,500 requests/s). Per message it splits the latency into
  *   ack   request sent → 202 (the append is durable in PostgreSQL),
  *   ts    request sent → the decision's timestamp (HTTP and admission on the api node),
  *   recv  request sent → frame received, and recv − ack (relay → Kafka → fan-out → socket),
@@ -36,6 +35,7 @@ const dumpFile = cliArg('dump');
 
 const cluster = await startTestCluster({ apis: 2, fanouts: 2, projector: process.argv.includes('--projector') });
 let viewers: Awaited<ReturnType<typeof startLatencyViewers>> | null = null;
+let pools: RawHttpPool[] = [];
 try {
   const apis = cluster.apis.map((a) => a.url);
   const owner = await cluster.identity('discord:probe');
@@ -57,7 +57,7 @@ try {
     received = (await viewers.samples(sentAt)).length;
   }
 
-  const pools = apis.map((api) => {
+  pools = apis.map((api) => {
     const url = new URL(api);
     return new RawHttpPool({ host: url.hostname, port: url.port, size: 256 });
   });
@@ -134,8 +134,8 @@ try {
       2,
     ),
   );
-  for (const pool of pools) pool.close();
 } finally {
+  for (const pool of pools) pool.close();
   await viewers?.close();
   await cluster.stop();
 }
