@@ -23,6 +23,8 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  * nodes, the relay and the ClickHouse projector; the projector's lag gauge is sampled meanwhile.
  * The viewers run in a process of their own (latency-viewers.ts) that keeps only numbers;
  * loadtest/clients/disk-stalls.mjs reports how often the disk stalled a durable write meanwhile.
+ * Every run also reports the CPU each Parley process and each service took (% of one core), and
+ * their sum: where that nears the machine's cores, the latency is queueing.
  */
 
 const arg = (name: string, fallback: string): string => cliArg(name) ?? fallback;
@@ -73,7 +75,7 @@ function cpuSeconds(pid: number): number {
 }
 
 /** CPU seconds by process name: Parley's processes, and the service servers (all their processes summed). */
-function cpuByProcess(parley: Array<{ name: string; pid: number | undefined }>): Map<string, number> {
+function cpuByProcess(parley: Processes): Map<string, number> {
   const out = new Map<string, number>();
   for (const p of parley) if (p.pid) out.set(p.name, cpuSeconds(p.pid));
   for (const line of execFileSync('ps', ['-eo', 'pid=,comm=']).toString().split('\n')) {
@@ -84,6 +86,25 @@ function cpuByProcess(parley: Array<{ name: string; pid: number | undefined }>):
   return out;
 }
 
+type Processes = Array<{ name: string; pid: number | undefined }>;
+
+/**
+ * % of one core each process (and each service, all its processes summed) used from now until
+ * `stop()`, and their sum: at a fixed rate, how much of the machine the cluster takes (the rest is
+ * left to the load generator, the viewers and everything else on it).
+ */
+function cpuMeter(processes: Processes): { stop(): { byProcess: Record<string, number>; total: number } } {
+  const before = cpuByProcess(processes);
+  const started = performance.now();
+  return {
+    stop() {
+      const elapsed = (performance.now() - started) / 1000;
+      const byProcess = Object.fromEntries([...cpuByProcess(processes)].map(([name, s]) => [name, Math.round((100 * (s - (before.get(name) ?? 0))) / elapsed)]));
+      return { byProcess, total: Object.values(byProcess).reduce((a, b) => a + b, 0) };
+    },
+  };
+}
+
 async function scrapeGauge(url: string, name: string): Promise<number | null> {
   try {
     return metricValue(await (await fetch(`${url}/metrics`)).text(), name);
@@ -92,19 +113,17 @@ async function scrapeGauge(url: string, name: string): Promise<number | null> {
   }
 }
 
-async function measure(profile: string, targets: string[], fanouts: string[], owner: string, projectorUrl: string | null, processes: Array<{ name: string; pid: number | undefined }>) {
+async function measure(profile: string, targets: string[], fanouts: string[], owner: string, projectorUrl: string | null, processes: Processes) {
   const rooms: Room[] = [];
   for (let i = 0; i < roomCount; i++) rooms.push(await createRoom(targets[0]!, owner, `bench ${i}`));
   const roomKeys = rooms.map((r) => ({ room: r.room, apiKey: r.apiKey }));
 
   const loading = load({ mode: 'closed', targets, rooms: roomKeys, connections, seconds, warmupSeconds, batch });
   await new Promise((r) => setTimeout(r, warmupSeconds * 1000));
-  const cpuBefore = cpuByProcess(processes);
-  const cpuStarted = performance.now();
+  // Over the counted part of the closed-loop run (after the warm-up).
+  const meter = cpuMeter(processes);
   const ceiling = await loading;
-  const cpuElapsed = (performance.now() - cpuStarted) / 1000;
-  // % of one core over the counted part of the closed-loop run (after the warm-up), per process.
-  const cpuAtCeiling = Object.fromEntries([...cpuByProcess(processes)].map(([name, s]) => [name, Math.round((100 * (s - (cpuBefore.get(name) ?? 0))) / cpuElapsed)]));
+  const cpuAtCeiling = meter.stop().byProcess;
   const halfRate = Math.max(1, Math.floor(ceiling.acceptedPerSecond / 2));
 
   const specs: ViewerSpec[] = [];
@@ -112,10 +131,10 @@ async function measure(profile: string, targets: string[], fanouts: string[], ow
     for (let v = 0; v < 2; v++) specs.push({ url: fanouts[v % fanouts.length]!, room: room.room, token: await room.viewerToken(targets[0]!, `guest:bench${v}`) });
   }
   const viewers = await startLatencyViewers(specs);
-  const half = await latencyRun(viewers, targets, roomKeys, halfRate, projectorUrl);
-  const low = await latencyRun(viewers, targets, roomKeys, Math.min(lowRate, halfRate), projectorUrl);
+  const half = await latencyRun(viewers, targets, roomKeys, halfRate, projectorUrl, processes);
+  const low = await latencyRun(viewers, targets, roomKeys, Math.min(lowRate, halfRate), projectorUrl, processes);
   const atRates = [];
-  for (const rate of fixedRates) atRates.push(await latencyRun(viewers, targets, roomKeys, rate, projectorUrl));
+  for (const rate of fixedRates) atRates.push(await latencyRun(viewers, targets, roomKeys, rate, projectorUrl, processes));
   await viewers.close();
   return {
     profile,
@@ -128,14 +147,16 @@ async function measure(profile: string, targets: string[], fanouts: string[], ow
 }
 
 /** Open-loop load at `rate` while the viewers measure receive time − meta.sentAt (and the projector's lag gauge is sampled). */
-async function latencyRun(viewers: LatencyViewers, targets: string[], rooms: object[], rate: number, projectorUrl: string | null) {
+async function latencyRun(viewers: LatencyViewers, targets: string[], rooms: object[], rate: number, projectorUrl: string | null, processes: Processes) {
   const lagSamples: number[] = [];
   const sampler = projectorUrl
     ? setInterval(() => void scrapeGauge(projectorUrl, 'parley_projection_lag_ms').then((v) => v !== null && lagSamples.push(v)), 250)
     : null;
   const disk = await startDiskStallMonitor();
   const startedAt = Date.now();
+  const meter = cpuMeter(processes);
   const open = await load({ mode: 'open', targets, rooms, rate, seconds, batch: rate >= 10 * batch ? batch : 1 });
+  const cpu = meter.stop();
   const diskStalls = await disk.stop();
   console.error(`  at ${rate} msgs/s, the disk: ${describeDiskStalls(diskStalls)}`);
   await new Promise((r) => setTimeout(r, 2000));
@@ -154,6 +175,8 @@ async function latencyRun(viewers: LatencyViewers, targets: string[], rooms: obj
     p99: percentile(latencies, 99),
     max: latencies.at(-1) ?? NaN,
     diskStalls,
+    cpuPercent: cpu.byProcess,
+    cpuPercentTotal: cpu.total,
     projectionLagMs: projectorUrl ? { samples: lagSamples.length, p50: percentile(lagSamples, 50), p99: percentile(lagSamples, 99), max: lagSamples.at(-1) ?? NaN } : null,
   };
 }
