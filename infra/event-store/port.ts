@@ -50,6 +50,12 @@ export interface SubscribeOptions {
   batchSize?: number;
   /** Poll interval when the adapter has no push notification (ms). */
   pollMs?: number;
+  /**
+   * Least time between two reads of the log (ms; default 0, a read per wake-up). A follower that
+   * need not be the first to know (read models, caches) then reads once per interval however often
+   * appends wake it: fewer, larger batches for the store to serve.
+   */
+  minIntervalMs?: number;
 }
 
 export interface EventStore {

@@ -18,6 +18,11 @@ export function pollingSubscription(
 ): Subscription {
   const batchSize = options.batchSize ?? 500;
   const pollMs = options.pollMs ?? 250;
+  const minIntervalMs = options.minIntervalMs ?? 0;
+  let lastReadAt = -Infinity;
+  let caughtUp = false;
+  /** Ends the wait between two reads early (on close). */
+  let endWait: (() => void) | null = null;
   let stopped = false;
   let position = afterPosition;
   // Set by every append; a sleep that finds it set returns at once, so no wake-up is ever lost.
@@ -41,8 +46,23 @@ export function pollingSubscription(
   const run = async () => {
     try {
       while (!stopped) {
+        // Only a follower that has caught up waits: a full batch means more is there to read now.
+        const early = caughtUp ? lastReadAt + minIntervalMs - Date.now() : 0;
+        if (early > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, early);
+            endWait = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          endWait = null;
+          if (stopped) return;
+        }
         news = false;
+        lastReadAt = Date.now();
         const batch = await readAll(position, batchSize);
+        caughtUp = batch.length < batchSize;
         if (stopped) return;
         if (batch.length === 0) {
           await sleepUntilNews();
@@ -66,6 +86,7 @@ export function pollingSubscription(
     close: () => {
       stopped = true;
       wake();
+      endWait?.();
     },
     done,
   };

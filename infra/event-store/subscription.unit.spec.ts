@@ -90,4 +90,53 @@ describe('pollingSubscription', () => {
     sub.close();
     await sub.done;
   });
+  it('with minIntervalMs, reads at most once per interval however often appends wake it, and misses nothing', async () => {
+    const log = memoryLog();
+    const seen: number[] = [];
+    const readAt: number[] = [];
+    const readAll = (after: number, limit: number) => {
+      readAt.push(Date.now());
+      return log.readAll(after, limit);
+    };
+    const sub = pollingSubscription(readAll, onEmit(log.appended), 0, (batch) => void seen.push(...batch.map((e) => e.position)), { pollMs: 60_000, minIntervalMs: 40 });
+    await until(() => log.reads === 1, 'the first (empty) read');
+    const started = Date.now();
+    // An append every 2 ms for 200 ms: a read per append would be about 100 reads.
+    while (Date.now() - started < 200) {
+      log.append(1);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const appended = log.events.length;
+    await until(() => seen.length === appended, 'every event');
+    expect(seen).toEqual(Array.from({ length: appended }, (_, i) => i + 1));
+    expect(log.reads).toBeLessThanOrEqual(1 + Math.ceil(250 / 40) + 1);
+    for (let i = 1; i < readAt.length; i++) expect(readAt[i]! - readAt[i - 1]!).toBeGreaterThanOrEqual(39);
+    sub.close();
+    await sub.done;
+  });
+
+  it('with minIntervalMs, closing during the wait ends the subscription at once, without another read', async () => {
+    const log = memoryLog();
+    const sub = pollingSubscription(log.readAll, onEmit(log.appended), 0, () => undefined, { pollMs: 60_000, minIntervalMs: 10_000 });
+    await until(() => log.reads === 1, 'the first (empty) read');
+    log.append(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(log.reads).toBe(1);
+    sub.close();
+    const closed = Date.now();
+    await sub.done;
+    expect(log.reads).toBe(1);
+    expect(Date.now() - closed).toBeLessThan(1000);
+  });
+  it('with minIntervalMs, catches up in full batches without waiting', async () => {
+    const log = memoryLog();
+    log.append(50, { notify: false });
+    const seen: number[] = [];
+    const started = Date.now();
+    const sub = pollingSubscription(log.readAll, onEmit(log.appended), 0, (batch) => void seen.push(...batch.map((e) => e.position)), { batchSize: 10, pollMs: 60_000, minIntervalMs: 1000 });
+    await until(() => seen.length === 50, 'the 50 events');
+    expect(Date.now() - started).toBeLessThan(500);
+    sub.close();
+    await sub.done;
+  });
 });

@@ -152,7 +152,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     ? store.subscribeToAll(serveApi ? projector.position() : await store.headPosition(), (batch) => {
         observe(batch);
         if (serveApi) return projector.applyBatch(batch);
-      })
+      }, { minIntervalMs: config.PARLEY_READ_MODEL_FEED_INTERVAL_MS })
     : null;
   storeFeed?.done.catch((error) => logger.fatal({ err: error }, 'read-model feed stopped'));
   // ClickHouse read models and admin analytics, only when configured (group `clickhouse-projector`).
