@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { cliArg, metricValue, percentile } from './bench-stats.js';
+import { cliArg, metricValue, numberArg, percentile } from './bench-stats.js';
 import { createRoom, repoRoot, startEmbedded, startTestCluster, type Room } from './cluster-harness.js';
 import { describeDiskStalls, startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
@@ -27,22 +27,21 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  * their sum: where that nears the machine's cores, the latency is queueing.
  */
 
-const arg = (name: string, fallback: string): string => cliArg(name) ?? fallback;
-const seconds = Number(arg('seconds', '15'));
-const connections = Number(arg('connections', '128'));
-const roomCount = Number(arg('rooms', '16'));
-const profiles = arg('profiles', 'cluster,embedded').split(',');
+const seconds = numberArg('seconds', 15);
+const connections = numberArg('connections', 128);
+const roomCount = numberArg('rooms', 16);
+const profiles = (cliArg('profiles') ?? 'cluster,embedded').split(',');
 /** A second latency run at this fixed rate: the pipeline's own delay, with little queueing. */
-const lowRate = Number(arg('low-rate', '100'));
-const batch = Number(arg('batch', '1'));
+const lowRate = numberArg('low-rate', 100);
+const batch = numberArg('batch', 1);
 /** More latency runs at these fixed rates (e.g. 2500: half of issue 7's 5,000 msgs/s target), whatever the ceiling. */
-const fixedRates = arg('rates', '').split(',').filter(Boolean).map(Number);
+const fixedRates = (cliArg('rates') ?? '').split(',').filter(Boolean).map(Number);
 /**
  * Seconds of the ceiling's closed-loop load before it is counted. Kafka's JVM needs about 20 s of
  * load to compile its hot paths: before that it spent ~112 % of a core at 2,500 events/s, after
  * it 35–40 % (`.scratch`-style probe, 09:05), so a short warm-up measured a cold broker.
  */
-const warmupSeconds = Number(arg('warmup', '20'));
+const warmupSeconds = numberArg('warmup', 20);
 
 type LatencyViewers = Awaited<ReturnType<typeof startLatencyViewers>>;
 
