@@ -1,22 +1,31 @@
 #!/usr/bin/env node
 // `npm run cluster`: the cluster profile on loopback. Starts PostgreSQL, Kafka and ClickHouse
-// (scripts/services), then 2 api nodes, 2 fan-out nodes, the relay and the ClickHouse projector,
+// (scripts/services), then the relay, 2 api nodes, 2 fan-out nodes (`--apis N`, `--fanouts N`: 1 to 9
+// each, see cluster-shape.mjs) and the ClickHouse projector,
 // each with its own PARLEY_DATA_DIR under .services/cluster/ and one shared PARLEY_JWT_SECRET
 // (generated once into .services/cluster/jwt-secret). Ctrl-C (or SIGTERM) stops every process it
 // started and then the services; `--keep-services` leaves the services running (faster next start).
 // `--stop-services`, the old opt-in, is accepted and changes nothing.
 //
-//   npm run cluster [-- --keep-services]
+//   npm run cluster [-- --keep-services] [--apis 2] [--fanouts 2]
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clusterProcesses, nodeCountArg } from './cluster-shape.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const clusterDir = join(root, '.services', 'cluster');
 const keepServices = process.argv.includes('--keep-services');
 const host = '127.0.0.1';
+let processes;
+try {
+  processes = clusterProcesses({ apis: nodeCountArg(process.argv, 'apis'), fanouts: nodeCountArg(process.argv, 'fanouts') });
+} catch (error) {
+  console.error(error.message);
+  process.exit(2);
+}
 
 await import('./ensure-installed.mjs');
 
@@ -44,15 +53,6 @@ const entry = {
   relay: 'apps/relay/src/main.ts',
   projector: 'apps/projector/src/main.ts',
 };
-// The relay first: it creates the topic the others consume.
-const processes = [
-  { name: 'relay', role: 'relay', port: 8071, what: 'store → Kafka (ops only)' },
-  { name: 'api-1', role: 'api', port: 8081, what: 'REST, tRPC, OpenAPI' },
-  { name: 'api-2', role: 'api', port: 8082, what: 'REST, tRPC, OpenAPI' },
-  { name: 'fanout-1', role: 'fanout', port: 8091, what: '/ws, /sse' },
-  { name: 'fanout-2', role: 'fanout', port: 8092, what: '/ws, /sse' },
-  { name: 'projector', role: 'projector', port: 8072, what: 'Kafka → ClickHouse (ops only)' },
-];
 
 const children = new Map();
 let stopping = false;

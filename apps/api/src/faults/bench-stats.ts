@@ -16,3 +16,12 @@ export function cliArg(name: string): string | undefined {
 
 /** `--name N` as a number, or `fallback` when absent. */
 export const numberArg = (name: string, fallback: number): number => Number(cliArg(name) ?? fallback);
+
+/**
+ * How many api and fan-out nodes a benchmark's cluster runs: `--apis N --fanouts N`, 2 and 2 by
+ * default (the shape `npm run cluster` starts). Fewer nodes fit a small machine better: on two
+ * cores, each extra node costs a share of the cores and the api nodes' commits wait for each other.
+ */
+export function clusterShapeArgs(): { apis: number; fanouts: number } {
+  return { apis: Math.max(1, numberArg('apis', 2)), fanouts: Math.max(1, numberArg('fanouts', 2)) };
+}

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { cliArg, metricValue, numberArg, percentile } from './bench-stats.js';
+import { cliArg, clusterShapeArgs, metricValue, numberArg, percentile } from './bench-stats.js';
 import { createRoom, repoRoot, startEmbedded, startTestCluster, type Room } from './cluster-harness.js';
 import { describeDiskStalls, startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
@@ -11,16 +11,17 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  * Durable ingress ceiling and ingress → WebSocket latency, cluster profile vs embedded profile,
  * same load generator (apps/api/src/faults/ingress-load.ts, its own process).
  *
- *   node --import tsx apps/api/src/faults/cluster-bench.ts [--seconds 15] [--connections 128] [--rooms 16] [--profiles cluster,embedded] [--batch 1] [--rates 2500] [--warmup 20]
+ *   node --import tsx apps/api/src/faults/cluster-bench.ts [--seconds 15] [--connections 128] [--rooms 16] [--profiles cluster,embedded] [--batch 1] [--rates 2500] [--warmup 20] [--apis 2] [--fanouts 2]
  *
  * `--batch N` (N > 1) sends N messages per request to `/ingress/batch` (one durable append each),
  * in the ceiling and the latency runs; rates count messages.
  *
  * Per profile: (1) closed loop from `connections` keep-alive connections for `seconds`: 202s per
  * second = the durable ingress ceiling (a 202 is sent only after the append is durable); (2) open
- * loop at half that rate for `seconds` while two WebSocket viewers per room (one per fan-out node
- * in the cluster) measure receive time − meta.sentAt. The cluster runs 2 api nodes, 2 fan-out
- * nodes, the relay and the ClickHouse projector; the projector's lag gauge is sampled meanwhile.
+ * loop at half that rate for `seconds` while two WebSocket viewers per room (spread over the
+ * fan-out nodes in the cluster) measure receive time − meta.sentAt. The cluster runs
+ * `--apis` api nodes and `--fanouts` fan-out nodes (2 and 2 by default, as `npm run cluster`),
+ * the relay and the ClickHouse projector; the projector's lag gauge is sampled meanwhile.
  * The viewers run in a process of their own (latency-viewers.ts) that keeps only numbers;
  * loadtest/clients/disk-stalls.mjs reports how often the disk stalled a durable write meanwhile.
  * Every run also reports the CPU each Parley process and each service took (% of one core), and
@@ -42,6 +43,7 @@ const fixedRates = (cliArg('rates') ?? '').split(',').filter(Boolean).map(Number
  * it 35–40 % (`.scratch`-style probe, 09:05), so a short warm-up measured a cold broker.
  */
 const warmupSeconds = numberArg('warmup', 20);
+const shape = clusterShapeArgs();
 
 type LatencyViewers = Awaited<ReturnType<typeof startLatencyViewers>>;
 
@@ -181,11 +183,11 @@ async function latencyRun(viewers: LatencyViewers, targets: string[], rooms: obj
 }
 
 const machine = { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadavg: loadavg().map((l) => l.toFixed(2)) };
-console.error(JSON.stringify({ machine, seconds, warmupSeconds, connections, rooms: roomCount, batch }));
+console.error(JSON.stringify({ machine, seconds, warmupSeconds, connections, rooms: roomCount, batch, cluster: shape }));
 const results = [];
 for (const profile of profiles) {
   if (profile === 'cluster') {
-    const cluster = await startTestCluster({ apis: 2, fanouts: 2, projector: true });
+    const cluster = await startTestCluster({ ...shape, projector: true });
     try {
       results.push(await measure('cluster', cluster.apis.map((a) => a.url), cluster.fanouts.map((f) => f.url), await cluster.identity('discord:bench'), cluster.projector!.url, cluster.all()));
     } catch (error) {
@@ -207,4 +209,4 @@ for (const profile of profiles) {
   }
   console.error(JSON.stringify(results.at(-1)));
 }
-console.log(JSON.stringify({ date: new Date().toISOString(), machine, seconds, warmupSeconds, connections, rooms: roomCount, batch, loadavgAfter: loadavg().map((l) => l.toFixed(2)), results }, null, 2));
+console.log(JSON.stringify({ date: new Date().toISOString(), machine, seconds, warmupSeconds, connections, rooms: roomCount, batch, cluster: shape, loadavgAfter: loadavg().map((l) => l.toFixed(2)), results }, null, 2));

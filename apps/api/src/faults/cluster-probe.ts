@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { cliArg, metricValue, numberArg, percentile } from './bench-stats.js';
+import { cliArg, clusterShapeArgs, metricValue, numberArg, percentile } from './bench-stats.js';
 import { createRoom, startTestCluster, type Room } from './cluster-harness.js';
 import { startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { RawHttpPool } from '../../../../loadtest/clients/raw-http.mjs';
@@ -22,7 +22,7 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  * ClickHouse projector too, as the cluster benchmark does. `--dump FILE` also writes one line per
  * frame (ms since the start, ack, recv, ts) so a tail can be placed in time.
  *
- *   node --import tsx apps/api/src/faults/cluster-probe.ts [--rate 100] [--rooms 16] [--seconds 12] [--batch 1] [--warmup 0] [--dump FILE] [--projector]
+ *   node --import tsx apps/api/src/faults/cluster-probe.ts [--rate 100] [--rooms 16] [--seconds 12] [--batch 1] [--warmup 0] [--dump FILE] [--projector] [--apis 2] [--fanouts 2]
  */
 
 const rate = numberArg('rate', 100);
@@ -33,7 +33,7 @@ const batch = Math.max(1, numberArg('batch', 1));
 const warmupSeconds = numberArg('warmup', 0);
 const dumpFile = cliArg('dump');
 
-const cluster = await startTestCluster({ apis: 2, fanouts: 2, projector: process.argv.includes('--projector') });
+const cluster = await startTestCluster({ ...clusterShapeArgs(), projector: process.argv.includes('--projector') });
 let viewers: Awaited<ReturnType<typeof startLatencyViewers>> | null = null;
 let pools: RawHttpPool[] = [];
 try {

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { numberArg } from './bench-stats.js';
+import { clusterShapeArgs, numberArg } from './bench-stats.js';
 import { createRoom, repoRoot, startTestCluster } from './cluster-harness.js';
 
 /*
@@ -10,7 +10,7 @@ import { createRoom, repoRoot, startTestCluster } from './cluster-harness.js';
  * its own; the ingress limits are off (all load comes from one address and one user id; the
  * limits would be what is measured). `--warmup` seconds of the same load first, not counted.
  *
- *   node --import tsx apps/api/src/faults/cluster-wrk.ts [--seconds 15] [--connections 128] [--warmup 20]
+ *   node --import tsx apps/api/src/faults/cluster-wrk.ts [--seconds 15] [--connections 128] [--warmup 20] [--apis 2] [--fanouts 2]
  */
 
 const seconds = numberArg('seconds', 15);
@@ -45,7 +45,7 @@ function runWrk(url: string, apiKey: string, runSeconds: number): Promise<WrkRes
   });
 }
 
-const cluster = await startTestCluster({ apis: 2, fanouts: 2, projector: true });
+const cluster = await startTestCluster({ ...clusterShapeArgs(), projector: true });
 try {
   const owner = await cluster.identity('discord:wrk');
   const targets = [];
