@@ -1,3 +1,5 @@
+import { nodeCountArg } from '../../../../scripts/cluster-shape.mjs';
+
 /** The value at percentile `p` (0–100) of ascending `sorted`; NaN when empty. */
 export const percentile = (sorted: readonly number[], p: number): number =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -23,5 +25,5 @@ export const numberArg = (name: string, fallback: number): number => Number(cliA
  * cores, each extra node costs a share of the cores and the api nodes' commits wait for each other.
  */
 export function clusterShapeArgs(): { apis: number; fanouts: number } {
-  return { apis: Math.max(1, numberArg('apis', 2)), fanouts: Math.max(1, numberArg('fanouts', 2)) };
+  return { apis: nodeCountArg(process.argv, 'apis'), fanouts: nodeCountArg(process.argv, 'fanouts') };
 }
