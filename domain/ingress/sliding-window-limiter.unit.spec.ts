@@ -122,6 +122,24 @@ describe('createRateLimiter (bounded memory)', () => {
     expect(limiter.check('a', T0 + 3).allowed).toBe(true); // forgotten: fails open
   });
 
+  it('forgets keys in least-recently-seen order over many rounds of churn', () => {
+    // limit 1 inside one window: a remembered key is refused, a forgotten (or new) one allowed.
+    const maxKeys = 50;
+    const limiter = createRateLimiter({ limit: 1, windowMs: WINDOW, maxKeys });
+    const model: string[] = []; // least recently seen first
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let step = 0; step < 20_000; step++) {
+      const key = `k${Math.floor(random() * 120)}`;
+      const at = model.indexOf(key);
+      expect(limiter.check(key, T0 + step % 1000).allowed).toBe(at < 0);
+      if (at >= 0) model.splice(at, 1);
+      model.push(key);
+      if (model.length > maxKeys) model.shift();
+    }
+    expect(limiter.size).toBe(maxKeys);
+  });
+
   it('keeps a recently seen key while older ones are evicted', () => {
     const limiter = createRateLimiter({ limit: 1, windowMs: WINDOW, maxKeys: 2 });
     limiter.check('old', T0);
