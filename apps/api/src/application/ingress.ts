@@ -1,5 +1,5 @@
 import { ingress } from '@parley/contracts';
-import { isDomainError } from '@parley/domain';
+import { InsertionOrderMap, isDomainError } from '@parley/domain';
 import { compileFilter, createRateLimiter, DEFAULT_BAD_WORDS, type BadWordFilter, type RateDecision, type RateLimiter } from '@parley/domain/ingress';
 import { validWebhookSecrets, type PostMessage, type RoomState } from '@parley/domain/rooms';
 import { apiKeyMatches, bearerToken, hmacSignatureMatches } from '@parley/infra/auth';
@@ -74,8 +74,8 @@ export function createIngress(ctx: ApiContext) {
   const perIp = limiterOrNone(ctx.config.PARLEY_INGRESS_PER_IP_PER_10S, ipWindow.windowMs, 100_000);
   const perUser = limiterOrNone(ctx.config.PARLEY_INGRESS_PER_USER_PER_10S, userWindow.windowMs, 200_000);
   const filters = new Map<string, { words: readonly string[]; filter: BadWordFilter }>();
-  const seenSignatures = new Map<string, number>();
-  const memo = new Map<string, Memo>();
+  const seenSignatures = new InsertionOrderMap<string, number>();
+  const memo = new InsertionOrderMap<string, Memo>();
   const defaultFilter = compileFilter(DEFAULT_BAD_WORDS);
   const counter = ctx.metrics.counter('parley_ingress_messages_total', 'Ingress requests by outcome and source');
   // `payload.source` is whatever the sender writes: the first few distinct values get their own
@@ -145,14 +145,9 @@ export function createIngress(ctx: ApiContext) {
     };
   };
 
-  const forget = (map: Map<string, number | Memo>, now: number, ttl: number) => {
-    let n = 0;
-    for (const [k, v] of map) {
-      const at = typeof v === 'number' ? v : v.at;
-      if (at + ttl > now || n++ > 100) break;
-      map.delete(k);
-    }
-  };
+  /** Drops up to 100 entries older than `ttl` from the old end (both maps are in time order). */
+  const forget = (map: InsertionOrderMap<string, number | Memo>, now: number, ttl: number) =>
+    map.deleteOldestWhile((v) => (typeof v === 'number' ? v : v.at) + ttl <= now, 100);
 
   /**
    * What makes a signed, timestamped request unique (its room and signature), or null when the
@@ -280,7 +275,7 @@ export function createIngress(ctx: ApiContext) {
 
   const remember = (key: string, answer: IngressAnswer | IngressBatchAnswer, now: number) => {
     forget(memo, now, IDEMPOTENCY_TTL_MS);
-    if (memo.size > 100_000) memo.delete(memo.keys().next().value!);
+    if (memo.size > 100_000) memo.deleteOldest();
     memo.set(key, { answer, at: now });
   };
 
