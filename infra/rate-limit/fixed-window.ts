@@ -11,18 +11,28 @@ export interface QuotaCheck {
  * Request quotas for REST surfaces: `limit` requests per `windowMs` per key, in fixed windows
  * (what `X-RateLimit-Remaining`/`X-RateLimit-Reset` describe). Memory is bounded: windows that
  * ended are dropped as new keys arrive, and at most `maxKeys` are kept.
+ *
+ * Keys are in the order their windows started (a key whose window ended moves to the end), so
+ * ended windows are at the old end. They are swept once per `maxKeys / 100` new keys, not on
+ * every new key: a Map keeps a deleted entry's slot until it grows again, and each sweep walks
+ * every slot freed since from the start (35 µs a request at 1,000 new addresses a second, 114 at
+ * 2,000, when it ran for every new key). At `maxKeys` the oldest hundredth goes at once, for the
+ * same reason.
  */
 export function fixedWindowQuota(options: { limit: number; windowMs: number; maxKeys?: number }) {
   const { limit, windowMs } = options;
   const maxKeys = options.maxKeys ?? 100_000;
+  const sweepEvery = Math.max(1, Math.floor(maxKeys / 100));
   const windows = new Map<string, { start: number; count: number }>();
+  let newKeysSinceSweep = 0;
 
   const sweep = (now: number) => {
+    newKeysSinceSweep = 0;
+    const keep = maxKeys - sweepEvery;
     for (const [k, w] of windows) {
-      if (w.start + windowMs <= now) windows.delete(k);
+      if (w.start + windowMs <= now || windows.size > keep) windows.delete(k);
       else break;
     }
-    while (windows.size >= maxKeys) windows.delete(windows.keys().next().value!);
   };
 
   return {
@@ -30,7 +40,7 @@ export function fixedWindowQuota(options: { limit: number; windowMs: number; max
       let w = windows.get(key);
       if (!w || w.start + windowMs <= now) {
         if (w) windows.delete(key);
-        else if (windows.size >= maxKeys / 2) sweep(now);
+        else if (windows.size >= maxKeys || (windows.size >= maxKeys / 2 && ++newKeysSinceSweep >= sweepEvery)) sweep(now);
         w = { start: now, count: 0 };
         windows.set(key, w);
       }

@@ -17,4 +17,17 @@ describe('fixed-window quota', () => {
     for (let i = 0; i < 10_000; i++) q.check(`k${i}`, i);
     expect(q.size()).toBeLessThanOrEqual(100);
   });
+
+  it('drops ended windows within a hundredth of maxKeys new keys, and the oldest ones first when full', () => {
+    const q = fixedWindowQuota({ limit: 1, windowMs: 1000, maxKeys: 1000 });
+    for (let i = 0; i < 600; i++) q.check(`old${i}`, 0);
+    expect(q.size()).toBe(600);
+    for (let i = 0; i < 10; i++) q.check(`new${i}`, 1000); // the old windows have ended
+    expect(q.size()).toBeLessThanOrEqual(11);
+    // Full of live windows: the oldest go, the newest stay (a remembered key is refused).
+    for (let i = 0; i < 5000; i++) q.check(`flood${i}`, 1500);
+    expect(q.size()).toBeLessThanOrEqual(1000);
+    expect(q.check('flood4999', 1500).allowed).toBe(false);
+    expect(q.check('flood0', 1500).allowed).toBe(true); // forgotten: a fresh window
+  });
 });
