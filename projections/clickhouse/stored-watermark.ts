@@ -1,3 +1,5 @@
+import { InsertionOrderMap } from '@parley/domain';
+
 /**
  * Which rows of a batch could already be stored, so that only those are looked up before an
  * insert. A row is certainly new when its position is above both the highest position stored
@@ -17,7 +19,7 @@ export interface StoredWatermark {
 }
 
 export function storedWatermark(storedBeforeStart: number, maxRooms = 100_000): StoredWatermark {
-  const byRoom = new Map<string, number>();
+  const byRoom = new InsertionOrderMap<string, number>();
   // Rooms forgotten to bound memory leave their mark here: conservative for every room.
   let floor = storedBeforeStart;
   return {
@@ -25,13 +27,8 @@ export function storedWatermark(storedBeforeStart: number, maxRooms = 100_000): 
     saw(room, position) {
       const mark = byRoom.get(room);
       if (mark !== undefined && mark >= position) return;
-      byRoom.delete(room);
-      byRoom.set(room, position);
-      if (byRoom.size > maxRooms) {
-        const [oldest, mark] = byRoom.entries().next().value!;
-        byRoom.delete(oldest);
-        floor = Math.max(floor, mark);
-      }
+      byRoom.setNewest(room, position);
+      if (byRoom.size > maxRooms) floor = Math.max(floor, byRoom.deleteOldest()![1]);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { InsertionOrderMap } from '@parley/domain';
 import { getRoom, type RoomDirectoryEntry } from '@parley/projections/room-directory';
 import type { SqliteDb } from '@parley/projections/shared';
 
@@ -7,7 +8,7 @@ import type { SqliteDb } from '@parley/projections/shared';
  * row older than the read model.
  */
 export class DirectoryCache {
-  private readonly entries = new Map<string, RoomDirectoryEntry>();
+  private readonly entries = new InsertionOrderMap<string, RoomDirectoryEntry>();
 
   constructor(
     private readonly db: SqliteDb,
@@ -19,7 +20,7 @@ export class DirectoryCache {
     if (hit) return hit;
     const entry = getRoom(this.db, roomId);
     if (entry) {
-      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+      if (this.entries.size >= this.maxEntries) this.entries.deleteOldest();
       this.entries.set(roomId, entry);
     }
     return entry;

@@ -73,7 +73,7 @@ export function createIngress(ctx: ApiContext) {
   const { perIp: ipWindow, perUser: userWindow } = ingress.ingressLimits;
   const perIp = limiterOrNone(ctx.config.PARLEY_INGRESS_PER_IP_PER_10S, ipWindow.windowMs, 100_000);
   const perUser = limiterOrNone(ctx.config.PARLEY_INGRESS_PER_USER_PER_10S, userWindow.windowMs, 200_000);
-  const filters = new Map<string, { words: readonly string[]; filter: BadWordFilter }>();
+  const filters = new InsertionOrderMap<string, { words: readonly string[]; filter: BadWordFilter }>();
   const seenSignatures = new InsertionOrderMap<string, number>();
   const memo = new InsertionOrderMap<string, Memo>();
   const defaultFilter = compileFilter(DEFAULT_BAD_WORDS);
@@ -94,17 +94,17 @@ export function createIngress(ctx: ApiContext) {
     if (cached && cached.words === room.filterWords) return cached.filter;
     const filter = compileFilter([...DEFAULT_BAD_WORDS, ...room.filterWords]);
     filters.set(room.roomId, { words: room.filterWords, filter });
-    if (filters.size > 10_000) filters.delete(filters.keys().next().value!);
+    if (filters.size > 10_000) filters.deleteOldest();
     return filter;
   };
 
   // Messages this ingress is posting or has posted: the log brings them back to `observe`, and
   // their sender's limit counted them already. Bounded: a message never seen again (a duplicate
   // append) is forgotten behind newer ones.
-  const ownPosts = new Set<string>();
+  const ownPosts = new InsertionOrderMap<string, true>();
   const noteOwn = (messageId: string) => {
-    ownPosts.add(messageId);
-    if (ownPosts.size > 100_000) ownPosts.delete(ownPosts.values().next().value!);
+    ownPosts.set(messageId, true);
+    if (ownPosts.size > 100_000) ownPosts.deleteOldest();
   };
 
   /**

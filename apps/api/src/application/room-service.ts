@@ -1,5 +1,5 @@
 import { roomStateEventTypes, roomStream, type RoomEvent } from '@parley/contracts';
-import { isDomainError, type DomainError } from '@parley/domain';
+import { InsertionOrderMap, isDomainError, type DomainError } from '@parley/domain';
 import {
   decidePost,
   decideRoom,
@@ -38,7 +38,7 @@ const stateTypes = new Set<string>(roomStateEventTypes);
  * busy and every decision here is valid on the state it saw (see DESIGN.md).
  */
 export class RoomService {
-  private readonly cache = new Map<string, CachedRoom>();
+  private readonly cache = new InsertionOrderMap<string, CachedRoom>();
   private readonly loading = new Map<string, Promise<CachedRoom>>();
 
   constructor(
@@ -160,6 +160,6 @@ export class RoomService {
   private remember(roomId: string, room: CachedRoom): void {
     this.cache.set(roomId, room);
     const max = this.options.maxCachedRooms ?? 100_000;
-    if (this.cache.size > max) this.cache.delete(this.cache.keys().next().value!);
+    if (this.cache.size > max) this.cache.deleteOldest();
   }
 }

@@ -1,3 +1,4 @@
+import { InsertionOrderMap } from '@parley/domain';
 import { compileFilter, DEFAULT_BAD_WORDS, type BadWordFilter } from '@parley/domain/ingress';
 import type { RoomState } from '@parley/domain/rooms';
 
@@ -10,14 +11,14 @@ const MAX_CACHED = 10_000;
  */
 export function chatWordFilters(): (room: RoomState) => BadWordFilter {
   const defaultFilter = compileFilter(DEFAULT_BAD_WORDS);
-  const compiled = new Map<string, { words: readonly string[]; filter: BadWordFilter }>();
+  const compiled = new InsertionOrderMap<string, { words: readonly string[]; filter: BadWordFilter }>();
   return (room) => {
     if (room.filterWords.length === 0) return defaultFilter;
     const known = compiled.get(room.roomId);
     if (known && known.words === room.filterWords) return known.filter;
     const filter = compileFilter([...DEFAULT_BAD_WORDS, ...room.filterWords]);
     compiled.set(room.roomId, { words: room.filterWords, filter });
-    if (compiled.size > MAX_CACHED) compiled.delete(compiled.keys().next().value!);
+    if (compiled.size > MAX_CACHED) compiled.deleteOldest();
     return filter;
   };
 }

@@ -1,5 +1,5 @@
 import { simpleRoomStream, type SimpleRoomEvent } from '@parley/contracts';
-import { isDomainError, type DomainError } from '@parley/domain';
+import { InsertionOrderMap, isDomainError, type DomainError } from '@parley/domain';
 import { simpleRoomDecider, type SimpleRoomCommand, type SimpleRoomState } from '@parley/domain/simple-rooms';
 import { WrongExpectedRevisionError, type EventStore } from '@parley/infra/event-store';
 import { eventId } from './ids.js';
@@ -18,7 +18,7 @@ const MAX_ATTEMPTS = 4;
  * they decided on and decide again after a concurrent write.
  */
 export class SimpleRoomStore {
-  private readonly cache = new Map<string, CachedRoom>();
+  private readonly cache = new InsertionOrderMap<string, CachedRoom>();
 
   constructor(
     private readonly store: EventStore,
@@ -65,8 +65,7 @@ export class SimpleRoomStore {
   private remember(roomId: string, room: CachedRoom): void {
     const known = this.cache.get(roomId);
     if (known && known.revision >= room.revision) return;
-    this.cache.delete(roomId);
-    this.cache.set(roomId, room);
-    if (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.setNewest(roomId, room);
+    if (this.cache.size > this.maxCached) this.cache.deleteOldest();
   }
 }

@@ -1,3 +1,4 @@
+import { InsertionOrderMap } from '@parley/domain';
 import { userStream, type UserEvent } from '@parley/contracts';
 import { userDecider, type UserState } from '@parley/domain/users';
 import { WrongExpectedRevisionError, type EventStore, type NewEvent } from '@parley/infra/event-store';
@@ -31,7 +32,7 @@ const MAX_ATTEMPTS = 4;
  * decided one after the other.
  */
 export class UserStore {
-  private readonly cache = new Map<string, CachedUser>();
+  private readonly cache = new InsertionOrderMap<string, CachedUser>();
   private readonly freshForMs: number;
   private readonly maxCached: number;
   private readonly now: () => number;
@@ -97,8 +98,7 @@ export class UserStore {
   }
 
   private remember(userId: string, entry: CachedUser): void {
-    this.cache.delete(userId);
-    this.cache.set(userId, entry);
-    if (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.setNewest(userId, entry);
+    if (this.cache.size > this.maxCached) this.cache.deleteOldest();
   }
 }
