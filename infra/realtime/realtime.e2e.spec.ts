@@ -299,3 +299,33 @@ describe('realtime fan-out with viewers on other nodes (peerViewers)', () => {
     a.ws.close();
   });
 });
+
+describe('realtime event age', () => {
+  it('reports the age of each event it publishes live, once, and nothing for rooms nobody watches here', async () => {
+    const ages: number[] = [];
+    // The writer's clock runs 5 s behind, so every event is at least 5 s old when published.
+    const h = await startHarness({ storeNow: () => Date.now() - 5000, observeEventAge: (ms) => ages.push(ms) });
+    try {
+      await h.createRoom('aged');
+      await h.createRoom('unwatched');
+      const c = await connect(h.wsUrl({ room: 'aged', token: 'user:alice' }));
+      await c.waitFor((f) => f.length >= 1);
+      for (let i = 0; i < 3; i++) await h.post('aged', { text: `m${i}` });
+      await h.post('unwatched', { text: 'nobody watches this room here' });
+      await c.waitFor(() => msgCount(c) === 3);
+      // The whole log once more (a relay that lost its checkpoint): the duplicates publish nothing.
+      await h.stopRelay();
+      await h.startRelay(true);
+      await h.post('aged', { text: 'm3' });
+      await c.waitFor(() => msgCount(c) === 4);
+      expect(ages).toHaveLength(4);
+      for (const age of ages) {
+        expect(age).toBeGreaterThanOrEqual(5000);
+        expect(age).toBeLessThan(5000 + 2000);
+      }
+      c.ws.close();
+    } finally {
+      await h.close();
+    }
+  });
+});

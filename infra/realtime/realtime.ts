@@ -34,6 +34,11 @@ export interface RealtimeOptions {
   limits?: Partial<RealtimeLimits>;
   wsPath?: string;
   ssePath?: string;
+  /**
+   * Called once per bus event this node publishes live, with its age in ms: now minus the event's
+   * `recordedAt` (set by the store's writer, so on another machine it includes clock skew).
+   */
+  observeEventAge?: (ms: number) => void;
   /** Unexpected errors in connection handling (default: console.error); one connection's bug must not crash the node. */
   onError?: (err: unknown, where: string) => void;
 }
@@ -62,8 +67,10 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
   const wsViewers = new Set<WsViewer>();
   const sseViewers = new Set<SseViewer>();
 
-  const publish = (room: RoomState, entry: FrameEntry) => {
+  const observeEventAge = options.observeEventAge;
+  const publish = (room: RoomState, entry: FrameEntry, event: StoredEvent) => {
     metrics.framesPublished++;
+    observeEventAge?.(Date.now() - event.recordedAt);
     if (entry.audience.kind === 'all') {
       app.publish(room.topic, entry.json, false, false);
       metrics.deliveries += app.numSubscribers(room.topic);

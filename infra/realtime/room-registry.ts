@@ -18,7 +18,7 @@ export class RoomRegistry {
     private readonly store: EventStore,
     private readonly limits: RealtimeLimits,
     private readonly metrics: RealtimeMetrics,
-    private readonly publish: (room: RoomState, entry: FrameEntry) => void,
+    private readonly publish: (room: RoomState, entry: FrameEntry, event: StoredEvent) => void,
   ) {}
 
   get(roomId: string): RoomState | undefined {
@@ -80,7 +80,7 @@ export class RoomRegistry {
         this.metrics.duplicateEvents++;
         continue;
       }
-      if (applied.entry) this.publish(room, applied.entry);
+      if (applied.entry) this.publish(room, applied.entry, event);
       if (room.waiting.size > 0) for (const viewer of [...room.waiting]) if (viewer.cursor <= room.lastSeq) viewer.roomCaughtUp();
     }
   }

@@ -22,6 +22,8 @@ export interface RelayDeps {
    * write per append at low rates.
    */
   checkpointEveryMs?: number;
+  /** Called once per event the bus acknowledged, with its age in ms (now minus its `recordedAt`). */
+  observeEventAge?: (ms: number) => void;
 }
 
 /**
@@ -31,6 +33,7 @@ export interface RelayDeps {
 export async function startRelay(deps: RelayDeps): Promise<Relay> {
   const name = deps.name ?? 'relay';
   const every = deps.checkpointEveryMs ?? 100;
+  const observeEventAge = deps.observeEventAge;
   let position = await deps.checkpoints.load(name);
   let saved = position;
   let savedAt = 0;
@@ -68,6 +71,10 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
     position,
     async (batch) => {
       await deps.bus.publish(batch);
+      if (observeEventAge) {
+        const now = Date.now();
+        for (const event of batch) observeEventAge(now - event.recordedAt);
+      }
       position = batch[batch.length - 1]!.position;
       // Not awaited: the next batch is published while the checkpoint is written.
       const wait = savedAt + every - Date.now();

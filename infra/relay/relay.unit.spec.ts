@@ -125,4 +125,33 @@ describe('relay', () => {
     expect(await inner.load('relay')).toBe(2);
     await store.close();
   });
+  it("reports each event's age once the bus has acknowledged it", async () => {
+    // The writer's clock runs 5 s behind, so every event is at least 5 s old when published.
+    const store = sqliteEventStore({ file: ':memory:', now: () => Date.now() - 5000 });
+    const inner = inprocBus();
+    let acknowledged = 0;
+    const ages: number[] = [];
+    // A bus that takes 50 ms to acknowledge: no age may be reported before it has.
+    const bus = {
+      ...inner,
+      publish: async (events: StoredEvent[]) => {
+        expect(ages).toHaveLength(acknowledged);
+        await new Promise((r) => setTimeout(r, 50));
+        await inner.publish(events);
+        acknowledged += events.length;
+      },
+    };
+    await store.append('room-0', [1, 2, 3].map((i) => ({ id: randomUUID(), type: 'E', data: { i } })), 'any');
+    const relay = await startRelay({ store, bus, checkpoints: memoryCheckpoints(), pollMs: 10, observeEventAge: (ms) => ages.push(ms) });
+    await until(() => ages.length === 3);
+    await store.append('room-1', [{ id: randomUUID(), type: 'E', data: { i: 4 } }], 'any');
+    await until(() => ages.length === 4);
+    await relay.stop();
+    expect(acknowledged).toBe(4);
+    for (const age of ages) {
+      expect(age).toBeGreaterThanOrEqual(5050);
+      expect(age).toBeLessThan(5000 + 2000);
+    }
+    await store.close();
+  });
 });

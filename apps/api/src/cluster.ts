@@ -138,6 +138,7 @@ export async function startFanoutNode(config: Config, overrides: ParleyOverrides
 }
 
 export { clickhouseTarget } from './application/admin-analytics.js';
+export { eventAgeHistogram } from './ops/event-age.js';
 
 /** `/healthz`, `/readyz` and `/metrics` for a process without a public surface (relay, projector). */
 export async function startOpsServer(options: {

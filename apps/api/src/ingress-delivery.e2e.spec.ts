@@ -263,3 +263,32 @@ describe('ingress: the short form of the stream-rooms reference', () => {
     viewer.close();
   });
 });
+
+describe('ingress → WebSocket: event ages in /metrics', () => {
+  const countOf = async (histogram: string) => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${histogram}_count `));
+    expect(line, `${histogram} in /metrics`).toBeDefined();
+    return Number(line!.split(' ').pop());
+  };
+
+  it('the relay and the node that sends the frame each report the age of the event', async () => {
+    const { room, token, post } = await setUp('Ages');
+    const viewer = await watch(room, token);
+    await post({ type: 'chat', payload: { text: 'warm' } });
+    await viewer.until(() => viewer.msgs().length === 1, 'the first message');
+    const relayed = await countOf('parley_relay_event_age_seconds');
+    const published = await countOf('parley_realtime_event_age_seconds');
+    expect(await post({ type: 'chat', payload: { text: 'aged' } })).toEqual({ status: 202, text: 'queued' });
+    await viewer.until(() => viewer.msgs().length === 2, 'the second message');
+    // On Kafka the frame can reach the viewer before the broker's acknowledgement reaches the relay.
+    let relayedNow = await countOf('parley_relay_event_age_seconds');
+    for (const end = Date.now() + 5000; relayedNow === relayed && Date.now() < end; ) {
+      await new Promise((r) => setTimeout(r, 10));
+      relayedNow = await countOf('parley_relay_event_age_seconds');
+    }
+    expect(relayedNow).toBe(relayed + 1);
+    expect(await countOf('parley_realtime_event_age_seconds')).toBe(published + 1);
+    viewer.close();
+  });
+});

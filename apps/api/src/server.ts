@@ -24,6 +24,7 @@ import { ingressOperations } from './surfaces/ingress/operations.js';
 import { historyOperations } from './surfaces/history/index.js';
 import { createIngress } from './application/ingress.js';
 import { realtimeAuthenticate, realtimeOnClientSend, realtimeRecheck } from './application/realtime-policy.js';
+import { eventAgeHistogram } from './ops/event-age.js';
 import { exportRealtimeMetrics } from './ops/realtime-metrics.js';
 import { createRealtime, type Realtime } from '@parley/infra/realtime';
 import { streamRoomsOperations } from './surfaces/stream-rooms/operations.js';
@@ -171,6 +172,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     onClientSend: realtimeOnClientSend(ingress),
     recheck: realtimeRecheck(ctx),
     ...(peerCounts ? { peerViewers: (roomId: string) => peerCounts.online(roomId) } : {}),
+    observeEventAge: eventAgeHistogram(metrics, 'realtime'),
     onError: (err, where) => logger.error({ err, where }, 'realtime error'),
   });
   // Cluster api nodes count the viewers of the fan-out nodes; a node with realtime counts its own.
@@ -197,7 +199,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
         })
       : null;
 
-  const relay = overrides.runRelay === false ? null : await startRelay({ store, bus, checkpoints });
+  const relay = overrides.runRelay === false ? null : await startRelay({ store, bus, checkpoints, observeEventAge: eventAgeHistogram(metrics, 'relay') });
   relay?.done.catch((error) => logger.fatal({ err: error }, 'relay stopped'));
 
   const operations: Operation[] = [...streamRoomsOperations(ctx), ...ingressOperations(ingress), ...historyOperations(ctx), ...authOperations(ctx), ...simpleRoomsOperations(ctx), ...(analytics ? adminAnalyticsOperations(ctx) : [])];

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadConfig } from '@parley/app-api';
-import { clusterSettings, openClusterBus, openClusterStore, startOpsServer, stopOnSignals } from '@parley/app-api/cluster';
+import { clusterSettings, eventAgeHistogram, openClusterBus, openClusterStore, startOpsServer, stopOnSignals } from '@parley/app-api/cluster';
 import { sqliteCheckpoints } from '@parley/infra/checkpoints';
 import { createLogger, MetricsRegistry, trackEventLoopDelay } from '@parley/infra/observability';
 import { startRelay } from '@parley/infra/relay';
@@ -21,7 +21,7 @@ const settings = clusterSettings();
 const store = await openClusterStore(settings);
 const bus = openClusterBus(settings, `parley-${config.PARLEY_NODE_ID}`, 'latest');
 const checkpoints = sqliteCheckpoints(join(config.PARLEY_DATA_DIR, 'checkpoints.db'));
-const relay = await startRelay({ store, bus, checkpoints });
+const relay = await startRelay({ store, bus, checkpoints, observeEventAge: eventAgeHistogram(metrics, 'relay') });
 relay.done.then(
   () => undefined,
   (error: unknown) => {

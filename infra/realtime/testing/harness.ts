@@ -46,8 +46,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { limits?: Partial<RealtimeLimits>; onClientSend?: OnClientSend; file?: string; peerViewers?: (roomId: string) => number } = {}): Promise<Harness> {
-  const store = sqliteEventStore({ file: options.file ?? ':memory:' });
+export interface HarnessOptions {
+  limits?: Partial<RealtimeLimits>;
+  onClientSend?: OnClientSend;
+  file?: string;
+  peerViewers?: (roomId: string) => number;
+  observeEventAge?: (ms: number) => void;
+  /** The store writer's clock (its events' `recordedAt`). */
+  storeNow?: () => number;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const store = sqliteEventStore({ file: options.file ?? ':memory:', ...(options.storeNow ? { now: options.storeNow } : {}) });
   const bus = inprocBus();
   const app = uWS.App();
   const rooms = new Map<string, { maxViewers: number | null; guests: boolean }>();
@@ -60,6 +70,7 @@ export async function startHarness(options: { limits?: Partial<RealtimeLimits>; 
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.onClientSend ? { onClientSend: options.onClientSend } : {}),
     ...(options.peerViewers ? { peerViewers: options.peerViewers } : {}),
+    ...(options.observeEventAge ? { observeEventAge: options.observeEventAge } : {}),
   });
   const checkpoints = memoryCheckpoints();
   let relay: Relay | null = await startRelay({ store, bus, checkpoints, pollMs: 2 });

@@ -27,3 +27,31 @@ export const numberArg = (name: string, fallback: number): number => Number(cliA
 export function clusterShapeArgs(): { apis: number; fanouts: number } {
   return { apis: nodeCountArg(process.argv, 'apis'), fanouts: nodeCountArg(process.argv, 'fanouts') };
 }
+
+/** An unlabelled Prometheus histogram's cumulative buckets, `[upper bound, count]` in order, `+Inf` last; empty when absent. */
+export function histogramBuckets(text: string, name: string): Array<[number, number]> {
+  const prefix = `${name}_bucket{le="`;
+  const buckets: Array<[number, number]> = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(prefix)) continue;
+    const bound = line.slice(prefix.length, line.indexOf('"', prefix.length));
+    buckets.push([bound === '+Inf' ? Infinity : Number(bound), Number(line.split(' ').at(-1))]);
+  }
+  return buckets;
+}
+
+/** What was observed between two scrapes of the same histogram (a histogram the first scrape lacked counts from zero). */
+export function bucketsBetween(before: Array<[number, number]>, after: Array<[number, number]>): Array<[number, number]> {
+  return after.map(([bound, count], i) => [bound, count - (before[i]?.[1] ?? 0)]);
+}
+
+/**
+ * The upper bound of the bucket holding quantile `q` (0–1) of what `buckets` counted: all a
+ * histogram can say of it ("p99 ≤ 50 ms"). Infinity past the last finite bound; NaN when empty.
+ */
+export function quantileBound(buckets: Array<[number, number]>, q: number): number {
+  const total = buckets.at(-1)?.[1] ?? 0;
+  if (total <= 0) return NaN;
+  const rank = Math.ceil(q * total);
+  return buckets.find(([, count]) => count >= rank)![0];
+}

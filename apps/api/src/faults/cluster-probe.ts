@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { cliArg, clusterShapeArgs, metricValue, numberArg, percentile } from './bench-stats.js';
+import { bucketsBetween, cliArg, clusterShapeArgs, histogramBuckets, metricValue, numberArg, percentile, quantileBound } from './bench-stats.js';
 import { createRoom, startTestCluster, type Room } from './cluster-harness.js';
 import { startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { RawHttpPool } from '../../../../loadtest/clients/raw-http.mjs';
@@ -14,8 +14,11 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  *   ack   request sent → 202 (the append is durable in PostgreSQL),
  *   ts    request sent → the decision's timestamp (HTTP and admission on the api node),
  *   recv  request sent → frame received, and recv − ack (relay → Kafka → fan-out → socket),
- * and prints, per process, the event-loop delay (p99 over the last 10 s window) and, for api nodes,
- * the mean append time, and how often the disk stalled a durable write meanwhile (disk-stalls.mjs).
+ * and prints, per process, the event-loop delay (p99 over the last 10 s window), for api nodes the
+ * mean append time, for the relay and the fan-out nodes how old events were when the relay had them
+ * on Kafka and when a node sent their frames (bucket bounds of their `*_event_age_seconds`
+ * histograms over the measured part), and how often the disk stalled a durable write meanwhile
+ * (disk-stalls.mjs).
  * Profiles: PARLEY_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'.
  *
  * `--warmup S` sends the same load for S seconds first, unmeasured. `--projector` runs the
@@ -91,7 +94,10 @@ try {
     await Promise.all(inFlight);
     return total;
   };
+  /** Each process's /metrics page, by process name. */
+  const scrape = async () => new Map(await Promise.all(cluster.all().map(async (p) => [p.name, await (await fetch(`${p.url}/metrics`)).text()] as const)));
   if (warmupSeconds > 0) await openLoop(warmupSeconds, false);
+  const before = await scrape();
   const disk = await startDiskStallMonitor();
   const total = await openLoop(seconds, true);
   const diskStalls = await disk.stop();
@@ -118,13 +124,20 @@ try {
     return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) };
   };
   const processes: Record<string, unknown> = {};
-  for (const p of cluster.all()) {
-    const text = await (await fetch(`${p.url}/metrics`)).text();
+  for (const [name, text] of await scrape()) {
     const value = (prefix: string) => metricValue(text, prefix) ?? NaN;
     const appends = value('parley_event_store_append_duration_seconds_count');
-    processes[p.name] = {
+    // How old events were when the relay had them on Kafka, and when a fan-out node sent them (bucket bounds).
+    const age = (histogram: string) => {
+      const seen = bucketsBetween(histogramBuckets(before.get(name) ?? '', histogram), histogramBuckets(text, histogram));
+      const ms = (q: number) => quantileBound(seen, q) * 1000;
+      return seen.length > 0 && seen.at(-1)![1] > 0 ? { events: seen.at(-1)![1], p50AtMostMs: ms(0.5), p99AtMostMs: ms(0.99) } : undefined;
+    };
+    const eventAge = age('parley_relay_event_age_seconds') ?? age('parley_realtime_event_age_seconds');
+    processes[name] = {
       eventLoopDelayP99Ms: Math.round(value('parley_event_loop_delay_seconds{quantile="0.99"}') * 1000),
       ...(appends > 0 ? { meanAppendMs: Math.round((1000 * value('parley_event_store_append_duration_seconds_sum')) / appends) } : {}),
+      ...(eventAge ? { eventAge } : {}),
     };
   }
   console.log(
