@@ -1,4 +1,5 @@
 import { nodeCountArg } from '../../../../scripts/cluster-shape.mjs';
+import { eventAgeStages } from '../ops/event-age.js';
 
 /** The value at percentile `p` (0–100) of ascending `sorted`; NaN when empty. */
 export const percentile = (sorted: readonly number[], p: number): number =>
@@ -54,4 +55,26 @@ export function quantileBound(buckets: Array<[number, number]>, q: number): numb
   if (total <= 0) return NaN;
   const rank = Math.ceil(q * total);
   return buckets.find(([, count]) => count >= rank)![0];
+}
+
+export interface EventAgeSummary {
+  events: number;
+  p50AtMostMs: number;
+  p99AtMostMs: number;
+}
+
+/**
+ * How old events were when the process's relay had them on the bus and when its realtime node sent
+ * their frames, over what happened between two scrapes of its /metrics; a stage the process lacks,
+ * or that saw nothing, is left out.
+ */
+export function eventAgesBetween(before: string, after: string): Partial<Record<keyof typeof eventAgeStages, EventAgeSummary>> {
+  const out: Partial<Record<keyof typeof eventAgeStages, EventAgeSummary>> = {};
+  for (const stage of Object.keys(eventAgeStages) as Array<keyof typeof eventAgeStages>) {
+    const { name } = eventAgeStages[stage];
+    const seen = bucketsBetween(histogramBuckets(before, name), histogramBuckets(after, name));
+    const events = seen.at(-1)?.[1] ?? 0;
+    if (events > 0) out[stage] = { events, p50AtMostMs: quantileBound(seen, 0.5) * 1000, p99AtMostMs: quantileBound(seen, 0.99) * 1000 };
+  }
+  return out;
 }

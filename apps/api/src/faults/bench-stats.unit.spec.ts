@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bucketsBetween, histogramBuckets, quantileBound } from './bench-stats.js';
+import { MetricsRegistry } from '@parley/infra/observability';
+import { eventAgeHistogram } from '../ops/event-age.js';
+import { bucketsBetween, eventAgesBetween, histogramBuckets, quantileBound } from './bench-stats.js';
 
 const scrape = (counts: number[]) =>
   [
@@ -29,5 +31,19 @@ describe('histogram quantiles from /metrics', () => {
     expect(quantileBound(between, 1)).toBe(Infinity);
     expect(quantileBound(bucketsBetween(before, before), 0.5)).toBeNaN();
     expect(bucketsBetween([], before)).toEqual(before);
+  });
+
+  it('summarises the event-age histograms a process renders, over what happened between two scrapes', () => {
+    const metrics = new MetricsRegistry();
+    const relay = eventAgeHistogram(metrics, 'relay');
+    for (let i = 0; i < 10; i++) relay(500); // before: half a second old
+    const before = metrics.render();
+    for (let i = 0; i < 99; i++) relay(3);
+    relay(120);
+    const ages = eventAgesBetween(before, metrics.render());
+    expect(ages).toEqual({ relay: { events: 100, p50AtMostMs: 5, p99AtMostMs: 5 } });
+    relay(-20); // a writer's clock ahead of this one: counted as no age at all
+    expect(eventAgesBetween(before, metrics.render()).relay).toEqual({ events: 101, p50AtMostMs: 5, p99AtMostMs: 5 });
+    expect(eventAgesBetween(metrics.render(), metrics.render())).toEqual({});
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { cliArg, clusterShapeArgs, metricValue, numberArg, percentile } from './bench-stats.js';
+import { cliArg, clusterShapeArgs, eventAgesBetween, metricValue, numberArg, percentile } from './bench-stats.js';
 import { createRoom, repoRoot, startEmbedded, startTestCluster, type Room } from './cluster-harness.js';
 import { describeDiskStalls, startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
@@ -87,7 +87,7 @@ function cpuByProcess(parley: Processes): Map<string, number> {
   return out;
 }
 
-type Processes = Array<{ name: string; pid: number | undefined }>;
+type Processes = Array<{ name: string; pid: number | undefined; url: string }>;
 
 /**
  * % of one core each process (and each service, all its processes summed) used from now until
@@ -112,6 +112,12 @@ async function scrapeGauge(url: string, name: string): Promise<number | null> {
   } catch {
     return null;
   }
+}
+
+/** Every process's /metrics page by name (a process that does not answer is left out). */
+async function scrapeAll(processes: Processes): Promise<Map<string, string>> {
+  const pages = await Promise.all(processes.map(async (p) => [p.name, await fetch(`${p.url}/metrics`).then((r) => r.text(), () => null)] as const));
+  return new Map(pages.filter((page): page is readonly [string, string] => page[1] !== null));
 }
 
 async function measure(profile: string, targets: string[], fanouts: string[], owner: string, projectorUrl: string | null, processes: Processes) {
@@ -154,6 +160,7 @@ async function latencyRun(viewers: LatencyViewers, targets: string[], rooms: obj
     ? setInterval(() => void scrapeGauge(projectorUrl, 'parley_projection_lag_ms').then((v) => v !== null && lagSamples.push(v)), 250)
     : null;
   const disk = await startDiskStallMonitor();
+  const scrapedBefore = await scrapeAll(processes);
   const startedAt = Date.now();
   const meter = cpuMeter(processes);
   const open = await load({ mode: 'open', targets, rooms, rate, seconds, batch: rate >= 10 * batch ? batch : 1 });
@@ -162,6 +169,10 @@ async function latencyRun(viewers: LatencyViewers, targets: string[], rooms: obj
   console.error(`  at ${rate} msgs/s, the disk: ${describeDiskStalls(diskStalls)}`);
   await new Promise((r) => setTimeout(r, 2000));
   if (sampler) clearInterval(sampler);
+  const scrapedAfter = await scrapeAll(processes);
+  const eventAges = Object.fromEntries(
+    [...scrapedAfter].map(([name, text]) => [name, eventAgesBetween(scrapedBefore.get(name) ?? '', text)] as const).filter(([, ages]) => Object.keys(ages).length > 0),
+  );
   const latencies = await viewers.collect(startedAt);
   latencies.sort((a, b) => a - b);
   lagSamples.sort((a, b) => a - b);
@@ -178,6 +189,7 @@ async function latencyRun(viewers: LatencyViewers, targets: string[], rooms: obj
     diskStalls,
     cpuPercent: cpu.byProcess,
     cpuPercentTotal: cpu.total,
+    eventAgeMs: eventAges,
     projectionLagMs: projectorUrl ? { samples: lagSamples.length, p50: percentile(lagSamples, 50), p99: percentile(lagSamples, 99), max: lagSamples.at(-1) ?? NaN } : null,
   };
 }

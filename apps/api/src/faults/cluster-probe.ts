@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { bucketsBetween, cliArg, clusterShapeArgs, histogramBuckets, metricValue, numberArg, percentile, quantileBound } from './bench-stats.js';
+import { cliArg, clusterShapeArgs, eventAgesBetween, metricValue, numberArg, percentile } from './bench-stats.js';
 import { createRoom, startTestCluster, type Room } from './cluster-harness.js';
 import { startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { RawHttpPool } from '../../../../loadtest/clients/raw-http.mjs';
@@ -127,17 +127,10 @@ try {
   for (const [name, text] of await scrape()) {
     const value = (prefix: string) => metricValue(text, prefix) ?? NaN;
     const appends = value('parley_event_store_append_duration_seconds_count');
-    // How old events were when the relay had them on Kafka, and when a fan-out node sent them (bucket bounds).
-    const age = (histogram: string) => {
-      const seen = bucketsBetween(histogramBuckets(before.get(name) ?? '', histogram), histogramBuckets(text, histogram));
-      const ms = (q: number) => quantileBound(seen, q) * 1000;
-      return seen.length > 0 && seen.at(-1)![1] > 0 ? { events: seen.at(-1)![1], p50AtMostMs: ms(0.5), p99AtMostMs: ms(0.99) } : undefined;
-    };
-    const eventAge = age('parley_relay_event_age_seconds') ?? age('parley_realtime_event_age_seconds');
     processes[name] = {
       eventLoopDelayP99Ms: Math.round(value('parley_event_loop_delay_seconds{quantile="0.99"}') * 1000),
       ...(appends > 0 ? { meanAppendMs: Math.round((1000 * value('parley_event_store_append_duration_seconds_sum')) / appends) } : {}),
-      ...(eventAge ? { eventAge } : {}),
+      ...eventAgesBetween(before.get(name) ?? '', text),
     };
   }
   console.log(
