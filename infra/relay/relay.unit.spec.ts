@@ -154,4 +154,41 @@ describe('relay', () => {
     }
     await store.close();
   });
+  it('gives a slow bus every event once, in order, one publish at a time', async () => {
+    const store = sqliteEventStore({ file: ':memory:' });
+    const inner = inprocBus();
+    const positions: number[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const bus = {
+      ...inner,
+      publish: async (events: StoredEvent[]) => {
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        await new Promise((r) => setTimeout(r, 20));
+        positions.push(...events.map((e) => e.position));
+        inFlight--;
+      },
+    };
+    const relay = await startRelay({ store, bus, checkpoints: memoryCheckpoints(), pollMs: 10 });
+    for (let i = 0; i < 50; i++) {
+      await store.append(`room-${i % 3}`, [{ id: randomUUID(), type: 'E', data: { i } }], 'any');
+      if (i % 5 === 0) await new Promise((r) => setTimeout(r, 3));
+    }
+    await until(() => positions.length === 50);
+    await relay.stop();
+    expect(positions).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(mostInFlight).toBe(1);
+    expect(relay.position()).toBe(50);
+    await store.close();
+  });
+  it('ends when a publish fails for good, without moving its position', async () => {
+    const store = sqliteEventStore({ file: ':memory:' });
+    const bus = { ...inprocBus(), publish: async () => Promise.reject(new Error('broker gone for good')) };
+    await store.append('room-0', [{ id: randomUUID(), type: 'E', data: {} }], 'any');
+    const relay = await startRelay({ store, bus, checkpoints: memoryCheckpoints(), pollMs: 10 });
+    await expect(relay.done).rejects.toThrow('broker gone for good');
+    expect(relay.position()).toBe(0);
+    await relay.stop();
+    await store.close();
+  });
 });
