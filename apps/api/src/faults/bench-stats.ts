@@ -41,8 +41,12 @@ export function histogramBuckets(text: string, name: string): Array<[number, num
   return buckets;
 }
 
-/** What was observed between two scrapes of the same histogram (a histogram the first scrape lacked counts from zero). */
+/**
+ * What was observed between two scrapes of the same histogram. One the first scrape lacked, or that
+ * counts fewer now (the process restarted in between), counts from zero.
+ */
 export function bucketsBetween(before: Array<[number, number]>, after: Array<[number, number]>): Array<[number, number]> {
+  if ((after.at(-1)?.[1] ?? 0) < (before.at(-1)?.[1] ?? 0)) return after;
   return after.map(([bound, count], i) => [bound, count - (before[i]?.[1] ?? 0)]);
 }
 

@@ -31,6 +31,9 @@ describe('histogram quantiles from /metrics', () => {
     expect(quantileBound(between, 1)).toBe(Infinity);
     expect(quantileBound(bucketsBetween(before, before), 0.5)).toBeNaN();
     expect(bucketsBetween([], before)).toEqual(before);
+    // The process restarted between the scrapes: what it counted since.
+    const restarted = histogramBuckets(scrape([3, 4, 4, 5]), 'parley_x_seconds');
+    expect(bucketsBetween(before, restarted)).toEqual(restarted);
   });
 
   it('summarises the event-age histograms a process renders, over what happened between two scrapes', () => {
