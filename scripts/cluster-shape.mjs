@@ -16,6 +16,11 @@ export function nodeCountArg(argv, name, fallback = 2) {
   return n;
 }
 
+/** `--apis N --fanouts N` from `argv` (2 and 2 when absent), each checked by `nodeCountArg`. */
+export function clusterShapeArg(argv) {
+  return { apis: nodeCountArg(argv, 'apis'), fanouts: nodeCountArg(argv, 'fanouts') };
+}
+
 const numbered = (count, role, basePort, what) =>
   Array.from({ length: count }, (_, i) => ({ name: `${role}-${i + 1}`, role, port: basePort + i + 1, what }));
 

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clusterProcesses, nodeCountArg } from './cluster-shape.mjs';
+import { clusterProcesses, clusterShapeArg } from './cluster-shape.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const clusterDir = join(root, '.services', 'cluster');
@@ -21,7 +21,7 @@ const keepServices = process.argv.includes('--keep-services');
 const host = '127.0.0.1';
 let processes;
 try {
-  processes = clusterProcesses({ apis: nodeCountArg(process.argv, 'apis'), fanouts: nodeCountArg(process.argv, 'fanouts') });
+  processes = clusterProcesses(clusterShapeArg(process.argv));
 } catch (error) {
   console.error(error.message);
   process.exit(2);

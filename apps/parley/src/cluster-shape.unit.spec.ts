@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clusterProcesses, nodeCountArg } from '../../../scripts/cluster-shape.mjs';
+import { clusterProcesses, clusterShapeArg, nodeCountArg } from '../../../scripts/cluster-shape.mjs';
 
 describe('npm run cluster: how many nodes, on which ports', () => {
   it('starts the relay, 2 api nodes, 2 fan-out nodes and the projector by default, on the documented ports', () => {
@@ -8,7 +8,7 @@ describe('npm run cluster: how many nodes, on which ports', () => {
 
   it('takes --apis and --fanouts, numbering nodes and ports from 1', () => {
     const argv = ['node', 'cluster.mjs', '--keep-services', '--apis', '1', '--fanouts', '3'];
-    const processes = clusterProcesses({ apis: nodeCountArg(argv, 'apis'), fanouts: nodeCountArg(argv, 'fanouts') });
+    const processes = clusterProcesses(clusterShapeArg(argv));
     expect(processes.filter((p) => p.role === 'api').map((p) => `${p.name}:${p.port}`)).toEqual(['api-1:8081']);
     expect(processes.filter((p) => p.role === 'fanout').map((p) => `${p.name}:${p.port}`)).toEqual(['fanout-1:8091', 'fanout-2:8092', 'fanout-3:8093']);
     expect(processes[0]!.role).toBe('relay');

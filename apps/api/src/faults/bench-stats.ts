@@ -1,4 +1,4 @@
-import { nodeCountArg } from '../../../../scripts/cluster-shape.mjs';
+import { clusterShapeArg } from '../../../../scripts/cluster-shape.mjs';
 import { eventAgeStages } from '../ops/event-age.js';
 
 /** The value at percentile `p` (0–100) of ascending `sorted`; NaN when empty. */
@@ -26,7 +26,7 @@ export const numberArg = (name: string, fallback: number): number => Number(cliA
  * cores, each extra node costs a share of the cores and the api nodes' commits wait for each other.
  */
 export function clusterShapeArgs(): { apis: number; fanouts: number } {
-  return { apis: nodeCountArg(process.argv, 'apis'), fanouts: nodeCountArg(process.argv, 'fanouts') };
+  return clusterShapeArg(process.argv);
 }
 
 /** An unlabelled Prometheus histogram's cumulative buckets, `[upper bound, count]` in order, `+Inf` last; empty when absent. */
