@@ -29,6 +29,11 @@ export function clusterShapeArgs(): { apis: number; fanouts: number } {
   return clusterShapeArg(process.argv);
 }
 
+/** Each process's /metrics page, by process name. */
+export async function scrapeMetrics(processes: ReadonlyArray<{ name: string; url: string }>): Promise<Map<string, string>> {
+  return new Map(await Promise.all(processes.map(async (p) => [p.name, await (await fetch(`${p.url}/metrics`)).text()] as const)));
+}
+
 /** An unlabelled Prometheus histogram's cumulative buckets, `[upper bound, count]` in order, `+Inf` last; empty when absent. */
 export function histogramBuckets(text: string, name: string): Array<[number, number]> {
   const prefix = `${name}_bucket{le="`;

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { cliArg, clusterShapeArgs, eventAgesBetween, metricValue, numberArg, percentile } from './bench-stats.js';
+import { cliArg, clusterShapeArgs, eventAgesBetween, metricValue, numberArg, percentile, scrapeMetrics } from './bench-stats.js';
 import { createRoom, repoRoot, startEmbedded, startTestCluster, type Room } from './cluster-harness.js';
 import { describeDiskStalls, startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
@@ -114,12 +114,6 @@ async function scrapeGauge(url: string, name: string): Promise<number | null> {
   }
 }
 
-/** Every process's /metrics page by name (a process that does not answer is left out). */
-async function scrapeAll(processes: Processes): Promise<Map<string, string>> {
-  const pages = await Promise.all(processes.map(async (p) => [p.name, await fetch(`${p.url}/metrics`).then((r) => r.text(), () => null)] as const));
-  return new Map(pages.filter((page): page is readonly [string, string] => page[1] !== null));
-}
-
 async function measure(profile: string, targets: string[], fanouts: string[], owner: string, projectorUrl: string | null, processes: Processes) {
   const rooms: Room[] = [];
   for (let i = 0; i < roomCount; i++) rooms.push(await createRoom(targets[0]!, owner, `bench ${i}`));
@@ -160,7 +154,7 @@ async function latencyRun(viewers: LatencyViewers, targets: string[], rooms: obj
     ? setInterval(() => void scrapeGauge(projectorUrl, 'parley_projection_lag_ms').then((v) => v !== null && lagSamples.push(v)), 250)
     : null;
   const disk = await startDiskStallMonitor();
-  const scrapedBefore = await scrapeAll(processes);
+  const scrapedBefore = await scrapeMetrics(processes);
   const startedAt = Date.now();
   const meter = cpuMeter(processes);
   const open = await load({ mode: 'open', targets, rooms, rate, seconds, batch: rate >= 10 * batch ? batch : 1 });
@@ -169,7 +163,7 @@ async function latencyRun(viewers: LatencyViewers, targets: string[], rooms: obj
   console.error(`  at ${rate} msgs/s, the disk: ${describeDiskStalls(diskStalls)}`);
   await new Promise((r) => setTimeout(r, 2000));
   if (sampler) clearInterval(sampler);
-  const scrapedAfter = await scrapeAll(processes);
+  const scrapedAfter = await scrapeMetrics(processes);
   const eventAges = Object.fromEntries(
     [...scrapedAfter].map(([name, text]) => [name, eventAgesBetween(scrapedBefore.get(name) ?? '', text)] as const).filter(([, ages]) => Object.keys(ages).length > 0),
   );

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { cliArg, clusterShapeArgs, eventAgesBetween, metricValue, numberArg, percentile } from './bench-stats.js';
+import { cliArg, clusterShapeArgs, eventAgesBetween, metricValue, numberArg, percentile, scrapeMetrics } from './bench-stats.js';
 import { createRoom, startTestCluster, type Room } from './cluster-harness.js';
 import { startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { RawHttpPool } from '../../../../loadtest/clients/raw-http.mjs';
@@ -94,10 +94,8 @@ try {
     await Promise.all(inFlight);
     return total;
   };
-  /** Each process's /metrics page, by process name. */
-  const scrape = async () => new Map(await Promise.all(cluster.all().map(async (p) => [p.name, await (await fetch(`${p.url}/metrics`)).text()] as const)));
   if (warmupSeconds > 0) await openLoop(warmupSeconds, false);
-  const before = await scrape();
+  const before = await scrapeMetrics(cluster.all());
   const disk = await startDiskStallMonitor();
   const total = await openLoop(seconds, true);
   const diskStalls = await disk.stop();
@@ -124,7 +122,7 @@ try {
     return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) };
   };
   const processes: Record<string, unknown> = {};
-  for (const [name, text] of await scrape()) {
+  for (const [name, text] of await scrapeMetrics(cluster.all())) {
     const value = (prefix: string) => metricValue(text, prefix) ?? NaN;
     const appends = value('parley_event_store_append_duration_seconds_count');
     processes[name] = {
