@@ -5,6 +5,7 @@ import type { MsgFrame, ServerFrame } from '@parley/contracts/frames';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 import { testClock } from './testing/test-clock.js';
 import { jsonCall } from './testing/json-call.js';
+import { metricValue } from './faults/bench-stats.js';
 
 /*
  * Ingress to a WebSocket viewer, end to end over real HTTP and a real `ws` client: `meta` arrives
@@ -266,10 +267,9 @@ describe('ingress: the short form of the stream-rooms reference', () => {
 
 describe('ingress → WebSocket: event ages in /metrics', () => {
   const countOf = async (histogram: string) => {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${histogram}_count `));
-    expect(line, `${histogram} in /metrics`).toBeDefined();
-    return Number(line!.split(' ').pop());
+    const count = metricValue(await (await fetch(`${server.url}/metrics`)).text(), `${histogram}_count `);
+    expect(count, `${histogram} in /metrics`).not.toBeNull();
+    return count!;
   };
 
   it('the relay and the node that sends the frame each report the age of the event', async () => {
