@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../event-store/port.js';
+import type { EncodedEvent, StoredEvent } from '../event-store/port.js';
 
 export interface BusSubscribeOptions {
   /** Consumers of one group share the work; every group sees every event. */
@@ -16,8 +16,13 @@ export interface BusSubscription {
 export interface Bus {
   readonly kind: string;
   publish(events: readonly StoredEvent[]): Promise<void>;
+  /**
+   * Optional: `publish` for events already in their JSON text (a relay forwarding the store's
+   * log as it reads it). Subscribers receive the same StoredEvents either way.
+   */
+  publishEncoded?(events: readonly EncodedEvent[]): Promise<void>;
   subscribe(options: BusSubscribeOptions, handler: (events: StoredEvent[]) => Promise<void> | void): Promise<BusSubscription>;
   close(): Promise<void>;
 }
 
-export const partitionKeyOf = (event: StoredEvent): string => event.stream;
+export const partitionKeyOf = (event: Pick<StoredEvent, 'stream'>): string => event.stream;

@@ -19,6 +19,24 @@ export interface StoredEvent {
 }
 
 /**
+ * A stored event as JSON text (what `JSON.stringify` of its StoredEvent parses back to), with the
+ * fields a forwarder reads. A relay that only forwards the log need not parse and re-encode it.
+ */
+export interface EncodedEvent {
+  position: number;
+  stream: string;
+  recordedAt: number;
+  json: string;
+}
+
+export const encodeStoredEvent = (event: StoredEvent): EncodedEvent => ({
+  position: event.position,
+  stream: event.stream,
+  recordedAt: event.recordedAt,
+  json: JSON.stringify(event),
+});
+
+/**
  * What the caller believes the stream's last revision is:
  * a number (the stream's last revision), `no_stream`, `stream_exists`, or `any` (no check).
  */
@@ -66,6 +84,11 @@ export interface EventStore {
   readAll(afterPosition: number, limit: number): Promise<StoredEvent[]>;
   /** Catch up from `afterPosition`, then follow live appends. The handler is awaited, one batch at a time. */
   subscribeToAll(afterPosition: number, handler: (events: StoredEvent[]) => Promise<void> | void, options?: SubscribeOptions): Subscription;
+  /**
+   * Optional: `subscribeToAll` with each event as the text the store keeps, never parsed. Offered
+   * where the store keeps JSON text (PostgreSQL), for the relay.
+   */
+  subscribeToAllEncoded?(afterPosition: number, handler: (events: EncodedEvent[]) => Promise<void> | void, options?: SubscribeOptions): Subscription;
   headPosition(): Promise<number>;
   close(): Promise<void>;
 }

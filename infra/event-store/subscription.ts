@@ -1,4 +1,4 @@
-import type { StoredEvent, SubscribeOptions, Subscription } from './port.js';
+import type { SubscribeOptions, Subscription } from './port.js';
 
 /** Registers `wake` to run on every append the adapter learns of; returns the unregistration. */
 export type AppendListener = (wake: () => void) => () => void;
@@ -9,11 +9,11 @@ export type AppendListener = (wake: () => void) => () => void;
  * rest. One listener and one timer live as long as the subscription: the hot path (an append per
  * batch) allocates no abort controller, signal or listener per wake-up, and reads the log once.
  */
-export function pollingSubscription(
-  readAll: (after: number, limit: number) => Promise<StoredEvent[]>,
+export function pollingSubscription<E extends { position: number }>(
+  readAll: (after: number, limit: number) => Promise<E[]>,
   onAppend: AppendListener,
   afterPosition: number,
-  handler: (events: StoredEvent[]) => Promise<void> | void,
+  handler: (events: E[]) => Promise<void> | void,
   options: SubscribeOptions = {},
 ): Subscription {
   const batchSize = options.batchSize ?? 500;

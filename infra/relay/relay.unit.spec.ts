@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { inprocBus } from '../bus/inproc-bus.js';
 import { memoryCheckpoints } from '../checkpoints/index.js';
-import type { StoredEvent } from '../event-store/port.js';
+import { encodeStoredEvent, type EncodedEvent, type EventStore, type StoredEvent } from '../event-store/port.js';
+import { pollingSubscription } from '../event-store/subscription.js';
 import { sqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import { startRelay } from './relay.js';
 
@@ -190,5 +191,62 @@ describe('relay', () => {
     expect(relay.position()).toBe(0);
     await relay.stop();
     await store.close();
+  });
+
+  describe('forwarding encoded events', () => {
+    /** A SQLite store that also offers its log as JSON text, as the PostgreSQL store does. */
+    const encodingStore = (): EventStore => {
+      const store = sqliteEventStore({ file: ':memory:' });
+      const readEncoded = async (after: number, limit: number) => (await store.readAll(after, limit)).map(encodeStoredEvent);
+      return { ...store, subscribeToAllEncoded: (after, handler, options) => pollingSubscription(readEncoded, () => () => undefined, after, handler, { ...options, pollMs: 5 }) };
+    };
+    /** An in-process bus that records what it was handed, and how. */
+    const recordingBus = () => {
+      const inner = inprocBus();
+      const handed = { objects: 0, encoded: [] as EncodedEvent[] };
+      const bus = {
+        ...inner,
+        publish: async (events: readonly StoredEvent[]) => {
+          handed.objects += events.length;
+          await inner.publish(events);
+        },
+        publishEncoded: async (events: readonly EncodedEvent[]) => {
+          handed.encoded.push(...events);
+          await inner.publish(events.map((e) => JSON.parse(e.json) as StoredEvent));
+        },
+      };
+      return { bus, handed };
+    };
+
+    it('hands the bus the log as the store encoded it when both can, never parsed, with ages and checkpoint as usual', async () => {
+      const store = encodingStore();
+      const { bus, handed } = recordingBus();
+      const seen: StoredEvent[] = [];
+      await bus.subscribe({ group: 'test' }, (batch) => void seen.push(...batch));
+      for (let i = 0; i < 5; i++) await store.append(`room-${i % 2}`, [{ id: randomUUID(), type: 'E', data: { i } }], 'any');
+      const checkpoints = memoryCheckpoints();
+      const ages: number[] = [];
+      const relay = await startRelay({ store, bus, checkpoints, pollMs: 10, observeEventAge: (ms) => ages.push(ms) });
+      await until(() => seen.length === 5);
+      await relay.stop();
+      expect(handed.objects).toBe(0);
+      expect(handed.encoded.map((e) => [e.position, e.stream])).toEqual([[1, 'room-0'], [2, 'room-1'], [3, 'room-0'], [4, 'room-1'], [5, 'room-0']]);
+      expect(seen).toEqual(await store.readAll(0, 10));
+      expect(ages).toHaveLength(5);
+      expect(await checkpoints.load('relay')).toBe(5);
+      await store.close();
+    });
+
+    it('publishes events as objects when the bus cannot take them encoded', async () => {
+      const store = encodingStore();
+      const { bus, handed } = recordingBus();
+      const { publishEncoded: _unused, ...objectsOnly } = bus;
+      await store.append('room-0', [{ id: randomUUID(), type: 'E', data: {} }], 'any');
+      const relay = await startRelay({ store, bus: objectsOnly, checkpoints: memoryCheckpoints(), pollMs: 10 });
+      await until(() => relay.position() === 1);
+      await relay.stop();
+      expect([handed.objects, handed.encoded.length]).toEqual([1, 0]);
+      await store.close();
+    });
   });
 });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredEvent } from '../../event-store/port.js';
+import { encodeStoredEvent, type StoredEvent } from '../../event-store/port.js';
 import type { Bus, BusSubscription } from '../port.js';
 import { kafkaBus, type KafkaBusOptions } from './kafka-bus.js';
 
@@ -95,6 +95,20 @@ describe('kafka bus', () => {
     // The events travel whole.
     const sample = published[123]!;
     expect(c.seen.find((e) => e.id === sample.id)).toEqual(sample);
+  });
+
+  it('delivers events published encoded exactly as the same events published as objects, in order per key', async () => {
+    const bus = openBus(freshTopic());
+    const revisions = new Map<string, number>();
+    const asObjects = events(['a', 'b', 'c'], 30, revisions);
+    const asText = events(['a', 'b', 'c'], 30, revisions).map((e) => ({ ...e, data: { text: `"quoted" \\ é 😀 nul:\u0000`, n: [1.5, null] } }));
+    await bus.publish(asObjects);
+    await bus.publishEncoded!(asText.map(encodeStoredEvent));
+    const c = collector();
+    await bus.subscribe({ group: 'encoded' }, c.handler);
+    await c.until(() => c.seen.length >= 60);
+    const byKey = (es: StoredEvent[], key: string) => es.filter((e) => e.stream === key);
+    for (const key of ['a', 'b', 'c']) expect(byKey(c.seen, key)).toEqual(byKey([...asObjects, ...asText], key));
   });
 
   it('lets two groups each see every event', async () => {

@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type ISocketFactory, type Producer, type ProducerConfig } from 'kafkajs';
+import { encodeStoredEvent, type EncodedEvent } from '../../event-store/port.js';
 import type { Bus, BusSubscription } from '../port.js';
 import { chunkBySize, fromMessageValue, toMessages } from './messages.js';
 import { offsetCommitter } from './offset-committer.js';
@@ -137,21 +138,24 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
   const subscriptions = new Set<() => Promise<void>>();
   let closed = false;
 
+  const publishEncoded = async (events: readonly EncodedEvent[]): Promise<void> => {
+    if (closed) throw new Error('kafka bus is closed');
+    if (events.length === 0) return;
+    // Sequential sends keep the order of the chunks, and so of every key's events. A chunk
+    // whose send failed on a dropped connection is sent again: at least once, in order.
+    for (const messages of chunkBySize(toMessages(events), maxRequestBytes)) {
+      await retryTransient(async () => {
+        const p = await connectedProducer();
+        await p.send({ topic, acks: SEND_ACKS, messages });
+      }, retryForMs, () => closed);
+    }
+  };
+
   return {
     kind: 'kafka',
 
-    async publish(events) {
-      if (closed) throw new Error('kafka bus is closed');
-      if (events.length === 0) return;
-      // Sequential sends keep the order of the chunks, and so of every key's events. A chunk
-      // whose send failed on a dropped connection is sent again: at least once, in order.
-      for (const messages of chunkBySize(toMessages(events), maxRequestBytes)) {
-        await retryTransient(async () => {
-          const p = await connectedProducer();
-          await p.send({ topic, acks: SEND_ACKS, messages });
-        }, retryForMs, () => closed);
-      }
-    },
+    publish: (events) => publishEncoded(events.map(encodeStoredEvent)),
+    publishEncoded,
 
     async subscribe({ group }, handler): Promise<BusSubscription> {
       if (closed) throw new Error('kafka bus is closed');

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../../event-store/port.js';
+import type { EncodedEvent, StoredEvent } from '../../event-store/port.js';
 import { partitionKeyOf } from '../port.js';
 
 export interface OutgoingMessage {
@@ -15,8 +15,8 @@ export interface OutgoingMessage {
  * came in batches. Records of one key keep their order; records of different keys never had one.
  * Headers: the first and last global position the record carries.
  */
-export function toMessages(events: readonly StoredEvent[], maxRecordBytes = 128 * 1024): OutgoingMessage[] {
-  const byKey = new Map<string, StoredEvent[]>();
+export function toMessages(events: readonly EncodedEvent[], maxRecordBytes = 128 * 1024): OutgoingMessage[] {
+  const byKey = new Map<string, EncodedEvent[]>();
   for (const e of events) {
     const key = partitionKeyOf(e);
     const list = byKey.get(key);
@@ -35,7 +35,7 @@ export function toMessages(events: readonly StoredEvent[], maxRecordBytes = 128 
       size = 2;
     };
     for (const e of list) {
-      const json = JSON.stringify(e);
+      const json = e.json;
       if (parts.length > 0 && size + json.length + 1 > maxRecordBytes) flush();
       if (parts.length === 0) first = e.position;
       parts.push(json);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredEvent } from '../../event-store/port.js';
+import { encodeStoredEvent, type StoredEvent } from '../../event-store/port.js';
 import { chunkBySize, fromMessageValue, toMessages } from './messages.js';
 
-const toMessage = (e: StoredEvent) => toMessages([e])[0]!;
+const toMessage = (e: StoredEvent) => toMessages([encodeStoredEvent(e)])[0]!;
 
 const event = (stream: string, position: number, text = 'x'): StoredEvent => ({
   id: `id-${position}`,
@@ -26,13 +26,13 @@ describe('kafka messages', () => {
 
   it("puts each room's events of a publish in one record, in order, and splits a record only past its byte budget", () => {
     const events = [event('room-a', 1), event('room-b', 2), event('room-a', 3), event('room-c', 4), event('room-a', 5), event('room-b', 6)];
-    const records = toMessages(events);
+    const records = toMessages(events.map(encodeStoredEvent));
     expect(records.map((r) => r.key)).toEqual(['room-a', 'room-b', 'room-c']);
     expect(records.map((r) => fromMessageValue(Buffer.from(r.value)).map((e) => e.position))).toEqual([[1, 3, 5], [2, 6], [4]]);
     expect(records[0]!.headers).toEqual({ 'parley-first-position': '1', 'parley-last-position': '5' });
 
     const big = Array.from({ length: 10 }, (_, i) => event('room-a', i + 1, 'y'.repeat(1000)));
-    const split = toMessages(big, 3000);
+    const split = toMessages(big.map(encodeStoredEvent), 3000);
     expect(split.length).toBeGreaterThan(3);
     for (const r of split) expect(Buffer.byteLength(r.value)).toBeLessThanOrEqual(3000);
     expect(split.flatMap((r) => fromMessageValue(Buffer.from(r.value)))).toEqual(big);

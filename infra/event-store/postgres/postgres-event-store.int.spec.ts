@@ -99,6 +99,29 @@ describe('postgres event store', () => {
     await store.close();
   });
 
+  it('gives an encoded subscriber the JSON of exactly the events readAll gives, any text included, in order from its position', async () => {
+    const store = await postgresEventStore({ connectionString, schema: freshSchema() });
+    const tricky = `it's "q" \\ \\n $p$ é 😀 \u2028`;
+    const withNul = `${tricky} nul:\u0000 text:\\u0000`;
+    await store.append('s', [event('First')], 'no_stream');
+    await store.append(`room-"${tricky}"`, [{ id: `id-"${tricky}"`, type: `T"${tricky}"`, data: { text: withNul, n: [1.5, -2, null, true], [`k\u0000`]: {} }, metadata: { note: withNul } }], 'any');
+    // Appended one by one (a missed revision in the batch) and in one round trip: both are read back.
+    await Promise.allSettled([store.append('s', [event('Missed')], 'no_stream'), store.append('t', [event('Plain', 'just a string'), event('Null', null)], 'any')]);
+    const expected = await store.readAll(1, 100);
+    expect(expected.map((e) => e.type)).toEqual([`T"${tricky}"`, 'Plain', 'Null']);
+
+    const received: { position: number; stream: string; recordedAt: number; parsed: unknown }[] = [];
+    const sub = store.subscribeToAllEncoded!(1, (batch) => {
+      for (const e of batch) received.push({ position: e.position, stream: e.stream, recordedAt: e.recordedAt, parsed: JSON.parse(e.json) });
+    });
+    const end = Date.now() + 5000;
+    while (received.length < expected.length && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    sub.close();
+    await sub.done;
+    expect(received).toEqual(expected.map((e) => ({ position: e.position, stream: e.stream, recordedAt: e.recordedAt, parsed: e })));
+    await store.close();
+  });
+
   it('commits concurrent appends in one batch without mixing their outcomes', async () => {
     const store = await postgresEventStore({ connectionString, schema: freshSchema() });
     await store.append('s', [event('A')], 'no_stream');

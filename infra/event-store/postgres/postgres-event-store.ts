@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
-import type { AppendResult, EventStore, ReadStreamOptions, StoredEvent } from '../port.js';
+import type { AppendResult, EncodedEvent, EventStore, ReadStreamOptions, StoredEvent } from '../port.js';
 import { onEmit, pollingSubscription } from '../subscription.js';
 import { planBatch, type AppendRequest, type EventRow as PlannedRow, type KnownEvent, type Outcome } from './plan-batch.js';
 import { notifyChannel, quoteIdent, schemaDdl, writerLockKey } from './schema.js';
@@ -41,6 +41,23 @@ const toStored = (row: EventRow): StoredEvent => ({
   data: row.data,
   metadata: row.metadata,
   recordedAt: Number(row.recorded_at),
+});
+
+/** A row read with its data and metadata as text (`ENCODED_COLUMNS`). */
+interface EncodedRow extends Omit<EventRow, 'data' | 'metadata'> {
+  data: string;
+  metadata: string;
+}
+
+/**
+ * The row as its StoredEvent's JSON, spliced from the text the table keeps: `json` columns keep the
+ * appended text verbatim, and it was `JSON.stringify` output. Neither parsed nor re-encoded.
+ */
+const toEncoded = (row: EncodedRow): EncodedEvent => ({
+  position: Number(row.position),
+  stream: row.stream,
+  recordedAt: Number(row.recorded_at),
+  json: `{"id":${JSON.stringify(row.id)},"stream":${JSON.stringify(row.stream)},"revision":${row.revision},"position":${row.position},"type":${JSON.stringify(row.type)},"data":${row.data},"metadata":${row.metadata},"recordedAt":${row.recorded_at}}`,
 });
 
 /**
@@ -87,6 +104,7 @@ function fastPathJson(batch: readonly AppendRequest[]): { appends: string; recor
 }
 
 const COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_at';
+const ENCODED_COLUMNS = 'position, id, stream, revision, type, data::text AS data, metadata::text AS metadata, recorded_at';
 
 /**
  * Event store on PostgreSQL.
@@ -113,6 +131,7 @@ export async function postgresEventStore(options: PostgresEventStoreOptions): Pr
   const appendFast = `${quoteIdent(schema)}.append_fast`;
   // The pool is this store's alone, so one name per statement is enough.
   const readAllStatement = 'parley-read-all';
+  const readAllEncodedStatement = 'parley-read-all-encoded';
   const channel = notifyChannel(schema);
   const lockKey = writerLockKey(schema);
   const now = options.now ?? Date.now;
@@ -268,6 +287,11 @@ export async function postgresEventStore(options: PostgresEventStoreOptions): Pr
       });
   };
 
+  const readAllEncoded = async (after: number, limit: number): Promise<EncodedEvent[]> => {
+    const { rows } = await pool.query<EncodedRow>({ name: readAllEncodedStatement, text: `SELECT ${ENCODED_COLUMNS} FROM ${table} WHERE position > $1 ORDER BY position LIMIT $2`, values: [after, limit] });
+    return rows.map(toEncoded);
+  };
+
   let closed = false;
   const store: EventStore = {
     kind: 'postgres',
@@ -301,13 +325,11 @@ export async function postgresEventStore(options: PostgresEventStoreOptions): Pr
     },
     subscribeToAll(after, handler, opts) {
       listener.start();
-      return pollingSubscription(
-        (a, l) => store.readAll(a, l),
-        onEmit(appended),
-        after,
-        handler,
-        opts,
-      );
+      return pollingSubscription(store.readAll, onEmit(appended), after, handler, opts);
+    },
+    subscribeToAllEncoded(after, handler, opts) {
+      listener.start();
+      return pollingSubscription(readAllEncoded, onEmit(appended), after, handler, opts);
     },
     async headPosition() {
       const { rows } = await pool.query<{ head: string }>(`SELECT coalesce(max(position), 0) AS head FROM ${table}`);
