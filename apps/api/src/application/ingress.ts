@@ -101,8 +101,11 @@ export function createIngress(ctx: ApiContext) {
   // Messages this ingress is posting or has posted: the log brings them back to `observe`, and
   // their sender's limit counted them already. Bounded: a message never seen again (a duplicate
   // append) is forgotten behind newer ones.
+  // Only messages with a sender: `observe` skips the others before looking here, so they would
+  // stay until the bound (100,000 ids per node, each post then paying an eviction).
   const ownPosts = new InsertionOrderMap<string, true>();
-  const noteOwn = (messageId: string) => {
+  const noteOwn = (messageId: string, sender: string | null) => {
+    if (sender === null) return;
     ownPosts.set(messageId, true);
     if (ownPosts.size > 100_000) ownPosts.deleteOldest();
   };
@@ -255,7 +258,7 @@ export function createIngress(ctx: ApiContext) {
 
     const seed = idSeedOf(req, memoKey);
     const messageId = seed ? derivedId(ctx.idSecret, `${seed.kind}-msg`, seed.key) : eventId();
-    noteOwn(messageId);
+    noteOwn(messageId, sender);
     let result;
     try {
       result = await ctx.rooms.post(req.roomId, postCommand(room, body, sender, messageId, now), seed ? [derivedId(ctx.idSecret, seed.kind, seed.key)] : undefined);
@@ -332,7 +335,7 @@ export function createIngress(ctx: ApiContext) {
     }
     if (commands.length === 0) releaseSignature(req);
     if (commands.length > 0) {
-      for (const c of commands) noteOwn(c.messageId);
+      for (const c of commands) noteOwn(c.messageId, c.sender);
       const forgetOwn = (which: (k: number) => boolean) => commands.forEach((c, k) => which(k) && ownPosts.delete(c.messageId));
       let posted;
       try {
@@ -378,7 +381,7 @@ export function createIngress(ctx: ApiContext) {
     const limit = byIp.allowed ? perUser.check(`${roomId}\u0000${sender.userId}`, now) : byIp;
     if (!limit.allowed) return { ok: false, code: 'rate_limited', message: `Too many messages; retry in ${Math.ceil(limit.retryAfterMs / 1000)} s` };
     const messageId = eventId();
-    noteOwn(messageId);
+    noteOwn(messageId, sender.userId);
     const result = await ctx.rooms.post(roomId, {
       type: 'PostMessage',
       messageId,
