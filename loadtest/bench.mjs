@@ -19,6 +19,8 @@ const HELP = `npm run bench -- [options]
   --scenario fanout|connections|latency|artillery|all   (default fanout)
   --target   parley|bare|socketio|centrifugo|all|a,b   (default: bare,socketio,centrifugo[,parley if startable];
                                                         smoke: bare,socketio[,parley])
+             parley-cluster: the cluster profile (its services, relay, one api node, fan-out
+                                                        nodes: 2 for fanout, ≥ 3 for connections; not latency)
   --duration <s>        measured seconds per run (default 20)
   --warmup <s>          seconds of load before measuring (default 3)
   --shapes 1x10000,100x100   fan-out shapes: rooms x subscribers per room

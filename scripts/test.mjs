@@ -34,9 +34,6 @@ const vitestOk = step('vitest', bin('vitest'), ['run', '--reporter=default', '--
 const clusterOk = step('vitest (e2e on the cluster profile)', bin('vitest'), ['run', '--config', 'vitest.cluster.config.ts', '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile.json=${reports[1]}`, ...args]);
 ok = vitestOk && clusterOk && ok;
 
-const services = join(root, 'scripts/services/all.sh');
-if (existsSync(services)) step('stop services', 'bash', [services, 'stop']);
-
 // The load-test package: its own unit tests (node:test) and a 10-second smoke of every scenario,
 // which checks error rates only, never speed. Skipped (and said so) when vitest was given filters.
 let extraPassed = 0;
@@ -47,13 +44,20 @@ if (args.length === 0) {
   const count = (label) => Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(nodeTests.stdout)?.[1] ?? 0);
   extraPassed += count('pass');
   extraFailed += Math.max(count('fail'), nodeTests.status === 0 ? 0 : 1);
+  // The cluster's fan-out through its own services (still running from the vitest passes).
+  const clusterSmokeOk = step('load-test smoke (cluster fan-out)', process.execPath, [join(root, 'loadtest/bench.mjs'), '--smoke', '--scenario', 'fanout', '--target', 'parley-cluster']);
   const smokeOk = step('load-test smoke', process.execPath, [join(root, 'loadtest/bench.mjs'), '--smoke', '--require-parley']);
-  if (smokeOk) extraPassed += 1;
-  else extraFailed += 1;
-  ok = smokeOk && nodeTests.status === 0 && ok;
+  for (const passedStep of [clusterSmokeOk, smokeOk]) {
+    if (passedStep) extraPassed += 1;
+    else extraFailed += 1;
+  }
+  ok = smokeOk && clusterSmokeOk && nodeTests.status === 0 && ok;
 } else {
   console.log('\n=== load-test smoke: not run (vitest was given filters)');
 }
+
+const services = join(root, 'scripts/services/all.sh');
+if (existsSync(services)) step('stop services', 'bash', [services, 'stop']);
 
 let passed = 0;
 let failed = 0;

@@ -49,6 +49,22 @@ export function mergeReady(infos) {
 }
 
 /**
+ * Several frame counters' snapshots (one per fan-out node), taken together, as one: counts added,
+ * the counting processes side by side, the earliest time (rates then never run fast).
+ */
+export function mergeSnapshots(snaps) {
+  const total = (key) => snaps.reduce((s, x) => s + (x[key] ?? 0), 0);
+  return {
+    at: Math.min(...snaps.map((x) => x.at)),
+    frames: total('frames'),
+    cpuMicros: total('cpuMicros'),
+    open: total('open'),
+    closed: total('closed'),
+    perProcess: snaps.flatMap((x) => x.perProcess),
+  };
+}
+
+/**
  * Memory per open connection: Σ over the server processes of (VmRSS after − VmRSS before),
  * divided by the connections open (bytes, rounded; null with none open).
  */

@@ -11,7 +11,7 @@ import { startFrameCounter, rateBetween, sourcesFor } from '../clients/frame-cou
 import { startLatencyReceiver, summarize } from '../clients/latency-receiver.mjs';
 import { describeDiskStalls, startDiskStallMonitor } from '../clients/disk-stalls.mjs';
 import { startTarget, cpuSecondsOf, rssAnonOf, rssOf, TARGET_LABELS } from './targets.mjs';
-import { bytesPerConnection, fanoutNodesFor, mergeReady, planConnections, splitEvenly } from './connection-split.mjs';
+import { bytesPerConnection, fanoutNodesFor, mergeReady, mergeSnapshots, planConnections, splitEvenly } from './connection-split.mjs';
 
 const LOADTEST = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -19,8 +19,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PER_PROCESS_CONNECTIONS = 14_000;
 /** Messages/s (all rooms together) offered in smoke runs. */
 const SMOKE_RATE = 100;
-/** The Parley cluster target is measured for connection scale only (see parley-cluster.mjs). */
-const CONNECTIONS_ONLY = 'parley-cluster';
+/** The Parley cluster target is measured for connection scale and fan-out, not latency (cluster-bench.ts measures that). */
+const NO_LATENCY = 'parley-cluster';
+/** Fan-out nodes of the Parley cluster in the fan-out scenario: the default shape of `npm run cluster`. */
+const CLUSTER_FANOUT_NODES = 2;
 
 /** Run the HTTP publisher as a child process; resolves with its JSON summary. */
 function runPublisher(args) {
@@ -40,7 +42,8 @@ function runPublisher(args) {
   });
 }
 
-function publisherArgs({ target, handle, rooms, keysFile, seconds, rate = 'max', batch, concurrency, latency }) {
+function publisherArgs({ handle, rooms, keysFile, seconds, rate = 'max', batch, concurrency, latency }) {
+  const target = handle.adapter;
   const args = ['--target', target, '--url', handle.httpUrl, '--room-names', rooms.join(','), '--seconds', String(seconds)];
   args.push('--rate', String(rate));
   args.push('--batch', String(batch ?? 20));
@@ -106,22 +109,18 @@ async function fanoutRun(target, shape, options) {
   const { rooms: roomCount, perRoom } = shape;
   const total = roomCount * perRoom;
   const row = { target, label: TARGET_LABELS[target], shape: `${roomCount}x${perRoom}`, subscribers: total };
-  if (target === CONNECTIONS_ONLY) throw new Error(`${target}: connections scenario only for now (its publisher and per-node counting are not wired)`);
-  const handle = await startTarget(target);
+  const handle = await startTarget(target, target === 'parley-cluster' ? { processes: CLUSTER_FANOUT_NODES } : {});
+  // The server's CPU: every process of it (the cluster's api node, relay and fan-out nodes; not
+  // PostgreSQL and Kafka, which it shares).
+  const serverPids = handle.processes?.map((p) => p.pid) ?? [handle.pid];
+  const cpuOfServer = () => sum(serverPids.map(cpuSecondsOf));
+  const rssOfServer = () => sum(serverPids.map(rssOf));
   const keys = { cleanup: () => {} };
   let counter = null;
   try {
     const { roomNames, apiKeys } = await handle.setupRooms(roomCount, perRoom);
     Object.assign(keys, writeKeys(apiKeys));
-    counter = startFrameCounter({
-      target: handle.adapter,
-      url: handle.wsUrl,
-      rooms: roomCount,
-      perRoom,
-      roomNames,
-      procs: options.procs,
-      sources: sourcesFor(total),
-    });
+    counter = counterOfNodes(startCounters(handle, { rooms: roomCount, perRoom, roomNames, procs: options.procs, sources: sourcesFor(total) }));
     const ready = await counter.ready;
     row.client = describeClient(ready);
     row.subscribed = ready.ready;
@@ -139,20 +138,20 @@ async function fanoutRun(target, shape, options) {
       row.publisher = `in-process self-driver (${rate === 'max' ? 'max, backpressure-aware' : `${rate} msgs/s`})`;
     } else {
       const batch = options.smoke ? 1 : (options.batch ?? batchFor(perRoom));
-      publishing = runPublisher(publisherArgs({ target, handle, rooms: roomNames, keysFile: keys.file, seconds, rate, batch, concurrency: options.concurrency }));
+      publishing = runPublisher(publisherArgs({ handle, rooms: roomNames, keysFile: keys.file, seconds, rate, batch, concurrency: options.concurrency }));
       row.publisher =
         rate === 'max'
-          ? `HTTP publisher process (closed loop, ${batch} msgs/request${target === 'parley' && batch > 1 ? ' via /ingress/batch' : ''}, ${options.concurrency ?? defaultConcurrency(target, batch)} in flight)`
+          ? `HTTP publisher process (closed loop, ${batch} msgs/request${handle.adapter === 'parley' && batch > 1 ? ' via /ingress/batch' : ''}, ${options.concurrency ?? defaultConcurrency(handle.adapter, batch)} in flight)`
           : `HTTP publisher process (${rate} msgs/s, 1 msg/request)`;
     }
     await sleep(options.warmup * 1000);
     const a = await counter.snapshot();
-    const cpuA = cpuSecondsOf(handle.pid);
-    const rssA = rssOf(handle.pid);
+    const cpuA = cpuOfServer();
+    const rssA = rssOfServer();
     await sleep(options.duration * 1000);
     const b = await counter.snapshot();
-    const cpuB = cpuSecondsOf(handle.pid);
-    const rssB = rssOf(handle.pid);
+    const cpuB = cpuOfServer();
+    const rssB = rssOfServer();
     const published = await publishing;
     await sleep(1500); // let queued frames drain before the loss count
     const end = await counter.snapshot();
@@ -172,6 +171,8 @@ async function fanoutRun(target, shape, options) {
       closedDuringRun: end.closed - start.closed,
       loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
     });
+    row.label = handle.label;
+    if (handle.processes) row.clusterProcesses = handle.processes;
     row.lossPercent = row.expected > 0 ? Number((100 * (1 - row.received / row.expected)).toFixed(2)) : null;
     return row;
   } finally {
@@ -260,6 +261,15 @@ function startCounters(handle, { rooms, perRoom, roomNames, procs, sources }) {
       procs: Math.ceil(part.connections / PER_PROCESS_CONNECTIONS),
     }),
   }));
+}
+
+/** The counters of `startCounters` (one per fan-out node) as one counter. */
+function counterOfNodes(parts) {
+  return {
+    ready: Promise.all(parts.map((p) => p.counter.ready)).then(mergeReady),
+    snapshot: async () => mergeSnapshots(await Promise.all(parts.map((p) => p.counter.snapshot()))),
+    stop: () => Promise.all(parts.map((p) => p.counter.stop())),
+  };
 }
 
 /** Memory of every server process now (after a full GC where the target offers one): VmRSS, RssAnon, live V8 heap. */
@@ -392,9 +402,9 @@ export async function runLatency({ targets, rates, duration, warmup }) {
   const rows = [];
   const errors = [];
   for (const target of targets) {
-    if (target === CONNECTIONS_ONLY) {
-      rows.push({ target, label: TARGET_LABELS[target], error: 'connections scenario only for now' });
-      errors.push(`${target}: connections scenario only for now`);
+    if (target === NO_LATENCY) {
+      rows.push({ target, label: TARGET_LABELS[target], error: 'not in this scenario: apps/api/src/faults/cluster-bench.ts measures the cluster\'s latency' });
+      errors.push(`${target}: not in the latency scenario (cluster-bench.ts measures it)`);
       continue;
     }
     const handle = await startTarget(target);
@@ -407,7 +417,7 @@ export async function runLatency({ targets, rates, duration, warmup }) {
           const receiver = await startLatencyReceiver({ target: handle.adapter, url: handle.wsUrl, rooms: roomNames, perRoom: 2 });
           const disk = target === 'bare' ? null : await startDiskStallMonitor();
           const publishing = runPublisher(
-            publisherArgs({ target, handle, rooms: roomNames, keysFile: keys.file, seconds: warmup + duration, rate, concurrency: 64, latency: true }),
+            publisherArgs({ handle, rooms: roomNames, keysFile: keys.file, seconds: warmup + duration, rate, concurrency: 64, latency: true }),
           );
           await sleep(warmup * 1000);
           receiver.reset();

@@ -6,6 +6,7 @@ import {
   bytesPerConnection,
   fanoutNodesFor,
   mergeReady,
+  mergeSnapshots,
   planConnections,
   splitEvenly,
 } from '../lib/connection-split.mjs';
@@ -81,6 +82,21 @@ test('mergeReady: sums counts and processes, merges failure reasons, keeps the w
     procs: 4,
     sources: 50,
   });
+});
+
+test('mergeSnapshots: counts added over the nodes, their processes side by side, the earliest time', () => {
+  const node1 = { at: 1000.5, frames: 300, cpuMicros: 40, open: 10, closed: 1, perProcess: [{ frames: 300, cpuMicros: 40 }] };
+  const node2 = { at: 1000.2, frames: 200, cpuMicros: 60, open: 9, closed: 0, perProcess: [{ frames: 120, cpuMicros: 35 }, { frames: 80, cpuMicros: 25 }] };
+  assert.deepEqual(mergeSnapshots([node1, node2]), {
+    at: 1000.2,
+    frames: 500,
+    cpuMicros: 100,
+    open: 19,
+    closed: 1,
+    perProcess: [{ frames: 300, cpuMicros: 40 }, { frames: 120, cpuMicros: 35 }, { frames: 80, cpuMicros: 25 }],
+  });
+  // One node: the snapshot as it was.
+  assert.deepEqual(mergeSnapshots([node1]), node1);
 });
 
 test('bytesPerConnection: the growth of every process, summed, per open connection', () => {
