@@ -27,6 +27,7 @@ const HELP = `npm run bench -- [options]
   --procs <n>           frame-counter processes (default 2)
   --publisher auto|http|self   auto (default): bare uWS in-process, others via their HTTP API;
                         self: bare and socketio publish in-process; http: all via HTTP
+  --fanouts <n>         parley-cluster in the fanout scenario: its fan-out nodes (default 2)
   --batch <n> --concurrency <n>   HTTP publisher: msgs/request (≤ 20,000 deliveries: 20 for 100 subscribers/room,
                         2 for 10,000), in flight (1; centrifugo 4, parley 32)
   --connections <n>     connection-scale count (default 50000)
@@ -103,6 +104,7 @@ async function main() {
     publisher: String(args.publisher ?? 'auto'),
     batch: args.batch ? Number(args.batch) : undefined,
     concurrency: args.concurrency ? Number(args.concurrency) : undefined,
+    fanouts: args.fanouts ? Number(args.fanouts) : undefined,
     smoke,
   };
 
