@@ -19,6 +19,17 @@ function machineLine(result) {
   );
 }
 
+/** What the cluster rows' CPU and undelivered columns mean (empty without cluster rows). */
+function clusterNote(rows) {
+  if (rows.length === 0) return '';
+  const closed = rows.reduce((n, r) => n + (r.closedDuringRun ?? 0), 0);
+  return (
+    ' Parley (cluster): its server CPU is that of its api node, relay and fan-out nodes, not of PostgreSQL and Kafka. ' +
+    'Its ingress answers once PostgreSQL has the append, and Kafka sits between it and the fan-out nodes, so its publisher can offer more than the nodes send; ' +
+    `its deliveries/s are what the fan-out nodes sent, and its undelivered share is what was still waiting in Kafka${closed === 0 ? ' (no subscriber was closed in these runs)' : `, or lost with the ${closed} subscribers closed during the runs`}.`
+  );
+}
+
 function fanoutSection(result) {
   const lines = [
     `Command: \`${result.command}\` · date ${result.date} · ${result.settings.duration} s measured after ${result.settings.warmup} s warm-up per run.`,
@@ -44,7 +55,8 @@ function fanoutSection(result) {
     'CPU is % of one core (the machine has 2). Undelivered = 1 − received / (published × subscribers per room), ' +
       'counted 1.5 s after publishing stopped: frames dropped for lagging subscribers or still queued in the server. ' +
       'Bare uWS: maxBackpressure 1 MiB, its publisher backs off while a room\'s probe subscriber has > 256 KiB buffered. ' +
-      `Every target sends the same chat frame, ${Buffer.byteLength(chatFrameText(peerRoomName(0), 1, Date.now()))} bytes: the one Parley sends for the publisher's message (lib/chat-frame.mjs; test/chat-frame.test.mjs compares them).`,
+      `Every target sends the same chat frame, ${Buffer.byteLength(chatFrameText(peerRoomName(0), 1, Date.now()))} bytes: the one Parley sends for the publisher's message (lib/chat-frame.mjs; test/chat-frame.test.mjs compares them).` +
+      clusterNote(result.rows.filter((r) => r.target === 'parley-cluster' && !r.error)),
     '',
     '![fan-out deliveries/s](bench/fanout.png)',
   );
