@@ -98,11 +98,11 @@ export function createIngress(ctx: ApiContext) {
     return filter;
   };
 
-  // Messages this ingress is posting or has posted: the log brings them back to `observe`, and
-  // their sender's limit counted them already. Bounded: a message never seen again (a duplicate
-  // append) is forgotten behind newer ones.
-  // Only messages with a sender: `observe` skips the others before looking here, so they would
-  // stay until the bound (100,000 ids per node, each post then paying an eviction).
+  // Messages with a sender that this ingress is posting or has posted: the log brings them back to
+  // `observe`, and their sender's limit counted them already. `observe` skips messages without a
+  // sender before looking here, so those are not kept (they stayed until the bound, every post then
+  // paying an eviction). Bounded: a message never seen again (a duplicate append) is forgotten
+  // behind newer ones.
   const ownPosts = new InsertionOrderMap<string, true>();
   const noteOwn = (messageId: string, sender: string | null) => {
     if (sender === null) return;
