@@ -111,8 +111,8 @@ function describeClient(ready) {
 async function fanoutRun(target, shape, options) {
   const { rooms: roomCount, perRoom } = shape;
   const total = roomCount * perRoom;
-  const row = { target, label: TARGET_LABELS[target], shape: `${roomCount}x${perRoom}`, subscribers: total };
   const handle = await startTarget(target, target === 'parley-cluster' ? { processes: options.fanouts ?? CLUSTER_FANOUT_NODES } : {});
+  const row = { target, label: handle.label, shape: `${roomCount}x${perRoom}`, subscribers: total };
   // The server's CPU: every process of it (the cluster's api node, relay and fan-out nodes; not
   // PostgreSQL and Kafka, which it shares).
   const serverPids = handle.processes?.map((p) => p.pid) ?? [handle.pid];
@@ -174,7 +174,6 @@ async function fanoutRun(target, shape, options) {
       closedDuringRun: end.closed - start.closed,
       loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
     });
-    row.label = handle.label;
     if (handle.processes) row.clusterProcesses = handle.processes;
     row.lossPercent = row.expected > 0 ? Number((100 * (1 - row.received / row.expected)).toFixed(2)) : null;
     return row;
