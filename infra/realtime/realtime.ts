@@ -15,6 +15,7 @@ import { userTopic } from './topics.js';
 import type { Viewer, ViewerContext } from './viewer.js';
 import { wsBehavior } from './ws-endpoint.js';
 import { WsViewer } from './ws-viewer.js';
+import { startNetworkThread, type NetworkThread } from './network-thread.js';
 
 export interface RealtimeOptions {
   app: TemplatedApp;
@@ -41,6 +42,11 @@ export interface RealtimeOptions {
   observeEventAge?: (ms: number) => void;
   /** Unexpected errors in connection handling (default: console.error); one connection's bug must not crash the node. */
   onError?: (err: unknown, where: string) => void;
+  /**
+   * Also serve `/ws` on this address from a network thread of its own (network-thread.ts): its
+   * viewers are the same rooms' viewers, but their sockets' sending runs beside the main thread.
+   */
+  networkThread?: { host: string; port: number };
 }
 
 export interface Realtime {
@@ -50,6 +56,8 @@ export interface Realtime {
   onlineByRoom(): Record<string, number>;
   readonly metrics: Readonly<RealtimeMetrics>;
   readonly limits: Readonly<RealtimeLimits>;
+  /** The network thread's port (`networkThread`), else null. */
+  readonly networkPort: number | null;
   /** Stops timers and the bus subscription and closes every connection (1001). */
   close(): Promise<void>;
 }
@@ -65,24 +73,28 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
   const metrics = newRealtimeMetrics();
   const ctx: ViewerContext = { store, limits, metrics };
   const wsViewers = new Set<WsViewer>();
+  /** WebSocket viewers whose sockets are on the network thread. */
+  const threadViewers = new Set<WsViewer>();
   const sseViewers = new Set<SseViewer>();
+  let network: NetworkThread | null = null;
+  /** Publishes to a topic's subscribers on this thread and the network thread; returns how many there are. */
+  const publishTo = (topic: string, json: Buffer): number => {
+    app.publish(topic, json, false, false);
+    if (!network) return app.numSubscribers(topic);
+    network.publish(topic, json);
+    return app.numSubscribers(topic) + network.numSubscribers(topic);
+  };
 
   const observeEventAge = options.observeEventAge;
   const publish = (room: RoomState, entry: FrameEntry, event: StoredEvent) => {
     metrics.framesPublished++;
     observeEventAge?.(Date.now() - event.recordedAt);
     if (entry.audience.kind === 'all') {
-      app.publish(room.topic, entry.json, false, false);
-      metrics.deliveries += app.numSubscribers(room.topic);
+      metrics.deliveries += publishTo(room.topic, entry.json);
     } else {
-      app.publish(room.modTopic, entry.json, false, false);
-      metrics.deliveries += app.numSubscribers(room.modTopic);
+      metrics.deliveries += publishTo(room.modTopic, entry.json);
       const sender = entry.audience.sender;
-      if (sender !== null) {
-        const topic = userTopic(room.id, sender);
-        app.publish(topic, entry.json, false, false);
-        metrics.deliveries += app.numSubscribers(topic);
-      }
+      if (sender !== null) metrics.deliveries += publishTo(userTopic(room.id, sender), entry.json);
     }
     room.publishedSinceCheck = true;
     room.bytesSinceCheck += entry.json.length;
@@ -101,7 +113,13 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
     if (room.viewers.size === 0) room.idleSince = Date.now();
   };
 
-  app.ws(options.wsPath ?? '/ws', wsBehavior({ rooms, authenticate: options.authenticate, peerViewers, onClientSend: options.onClientSend, limits, metrics, ctx, viewers: wsViewers, onViewersChanged, onError }));
+  const wsDeps = { rooms, authenticate: options.authenticate, peerViewers, onClientSend: options.onClientSend, limits, metrics, ctx, onViewersChanged, onError };
+  app.ws(options.wsPath ?? '/ws', wsBehavior({ ...wsDeps, viewers: wsViewers }));
+  if (options.networkThread) {
+    // Its own behaviour and viewer set: an upgrade borrows the cork of an open socket in its own place only.
+    const behavior = wsBehavior({ ...wsDeps, viewers: threadViewers });
+    network = await startNetworkThread({ ...options.networkThread, path: options.wsPath ?? '/ws', behavior, limits, onError });
+  }
   app.get(options.ssePath ?? '/sse', sseHandler({ rooms, authenticate: options.authenticate, peerViewers, metrics, ctx, viewers: sseViewers, onViewersChanged, onError }));
 
   // Sent when this node's viewers of a room change, or the other nodes' count of it does.
@@ -113,9 +131,8 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
       room.presenceDirty = false;
       room.presenceSent = online;
       const json = encodeFrame({ t: 'presence', room: room.id, seq: room.lastSeq, online });
-      app.publish(room.topic, json, false, false);
       metrics.presenceFrames++;
-      metrics.deliveries += app.numSubscribers(room.topic);
+      metrics.deliveries += publishTo(room.topic, json);
       for (const viewer of room.liveSse) viewer.cork(() => viewer.writeControl(json, room.lastSeq));
     }
   };
@@ -127,7 +144,8 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
     room.publishedSinceCheck = false;
     room.bytesSinceCheck = 0;
     for (const viewer of room.viewers) {
-      if (!(viewer instanceof WsViewer) || !viewer.live) continue;
+      // The network thread checks its own sockets: only it knows what they have buffered.
+      if (!(viewer instanceof WsViewer) || !viewer.live || threadViewers.has(viewer)) continue;
       if (viewer.buffered() > limits.maxBackpressure) {
         viewer.slow = true;
         viewer.end(closeCodes.slowConsumer, 'slow consumer');
@@ -208,11 +226,13 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
     },
     metrics,
     limits,
+    networkPort: network?.port ?? null,
     async close() {
       for (const t of timers) clearInterval(t);
       await subscription.close();
-      for (const viewer of [...wsViewers]) viewer.end(closeCodes.goingAway, 'server shutting down');
+      for (const viewer of [...wsViewers, ...threadViewers]) viewer.end(closeCodes.goingAway, 'server shutting down');
       for (const viewer of [...sseViewers]) viewer.end();
+      await network?.close();
     },
   };
 }

@@ -54,7 +54,15 @@ export interface HarnessOptions {
   observeEventAge?: (ms: number) => void;
   /** The store writer's clock (its events' `recordedAt`). */
   storeNow?: () => number;
+  /** Serve `wsUrl` from a network thread (network-thread.ts) instead of the main thread's app. */
+  networkThread?: boolean;
 }
+
+/** The two places a WebSocket viewer can be served from; the e2e suites run in both. */
+export const wsPlaces = [
+  { name: 'sockets on the main thread', networkThread: false },
+  { name: 'sockets on a network thread', networkThread: true },
+] as const;
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const store = sqliteEventStore({ file: options.file ?? ':memory:', ...(options.storeNow ? { now: options.storeNow } : {}) });
@@ -71,6 +79,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.onClientSend ? { onClientSend: options.onClientSend } : {}),
     ...(options.peerViewers ? { peerViewers: options.peerViewers } : {}),
     ...(options.observeEventAge ? { observeEventAge: options.observeEventAge } : {}),
+    ...(options.networkThread ? { networkThread: { host: '127.0.0.1', port: 0 } } : {}),
   });
   const checkpoints = memoryCheckpoints();
   let relay: Relay | null = await startRelay({ store, bus, checkpoints, pollMs: 2 });
@@ -96,7 +105,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async startRelay(fromScratch) {
       relay = await startRelay({ store, bus, checkpoints: fromScratch ? memoryCheckpoints() : checkpoints, pollMs: 2 });
     },
-    wsUrl: (query) => `ws://127.0.0.1:${port}/ws?${qs(query)}`,
+    wsUrl: (query) => `ws://127.0.0.1:${realtime.networkPort ?? port}/ws?${qs(query)}`,
     sseUrl: (query) => `http://127.0.0.1:${port}/sse?${qs(query)}`,
     async createRoom(roomId, o = {}) {
       rooms.set(roomId, { maxViewers: o.maxViewers ?? null, guests: o.guests ?? true });
