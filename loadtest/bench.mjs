@@ -17,10 +17,12 @@ const FD_LIMIT = 1_048_576;
 
 const HELP = `npm run bench -- [options]
   --scenario fanout|connections|latency|artillery|all   (default fanout)
-  --target   parley|bare|socketio|centrifugo|all|a,b   (default: bare,socketio,centrifugo[,parley if startable];
-                                                        smoke: bare,socketio[,parley])
+  --target   parley|bare|socketio|centrifugo|all|a,b   (default: bare,socketio,centrifugo[,parley,parley-thread
+                                                        if startable]; smoke: bare,socketio[,parley,parley-thread])
              parley-cluster: the cluster profile (its services, relay, one api node, fan-out
                                                         nodes: 2 for fanout, ≥ 3 for connections; not latency)
+             parley-thread: the embedded server with PARLEY_REALTIME_PORT, viewers on that port
+                                                        (its network thread holds and sends to them)
   --duration <s>        measured seconds per run (default 20)
   --warmup <s>          seconds of load before measuring (default 3)
   --shapes 1x10000,100x100   fan-out shapes: rooms x subscribers per room
@@ -82,7 +84,7 @@ async function main() {
 
   const { runFanout, runConnections, runLatency } = await import('./lib/scenarios.mjs');
   const { runArtillerySuite } = await import('./lib/artillery.mjs');
-  const { killAllTargets, parleyAvailable } = await import('./lib/targets.mjs');
+  const { killAllTargets, parleyAvailable, isEmbeddedParley } = await import('./lib/targets.mjs');
   const { writeReport } = await import('./lib/report.mjs');
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.on(signal, () => {
@@ -123,7 +125,7 @@ async function main() {
         connections: smoke ? 1000 : Number(args.connections ?? 50_000),
       });
     } else if (scenario === 'latency') {
-      const latencyTargets = targets.filter((t) => t === 'bare' || t === 'parley');
+      const latencyTargets = targets.filter((t) => t === 'bare' || isEmbeddedParley(t));
       const rates = smoke ? [100] : String(args.rates ?? '500,1000,2000,4000').split(',').map(Number);
       result = await runLatency({ ...common, targets: latencyTargets, rates });
     } else if (scenario === 'artillery') {
@@ -152,9 +154,9 @@ async function main() {
 
 function chooseTargets(arg, parleyHere, smoke) {
   // Smoke leaves Centrifugo out unless asked for: its first build takes minutes.
-  const all = ['bare', 'socketio', ...(smoke ? [] : ['centrifugo']), ...(parleyHere ? ['parley'] : [])];
+  const all = ['bare', 'socketio', ...(smoke ? [] : ['centrifugo']), ...(parleyHere ? ['parley', 'parley-thread'] : [])];
   if (!arg || arg === true) return all;
-  if (arg === 'all') return ['bare', 'socketio', 'centrifugo', 'parley'];
+  if (arg === 'all') return ['bare', 'socketio', 'centrifugo', 'parley', 'parley-thread'];
   return String(arg).split(',');
 }
 

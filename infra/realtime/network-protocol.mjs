@@ -40,4 +40,6 @@ export const fromThread = Object.freeze({
   listening: 7,
   /** (none): every connection is closed and the thread is about to exit. */
   stopped: 8,
+  /** (none): one batch from the main thread is done (they are done in the order they were sent). */
+  processed: 9,
 });

@@ -200,6 +200,7 @@ port.on('message', (batch) => {
     const ws = conns.get(connId);
     if (ws) emit(fromThread.buffered, connId, ws.getBufferedAmount());
   }
+  emit(fromThread.processed);
 });
 
 app.listen(options.host, options.port, (socket) => {

@@ -4,6 +4,7 @@ import { closeCodes } from '@parley/contracts/frames';
 import type { RealtimeLimits } from './limits.js';
 import { fromThread, toThread } from './network-protocol.mjs';
 import type { WsUserData } from './ws-viewer.js';
+import { ThreadLink } from './thread-link.js';
 
 /**
  * A second place for WebSocket viewers: a worker thread with a uWS app of its own on another port,
@@ -21,6 +22,12 @@ export interface NetworkThread {
   readonly port: number;
   /** Publishes to the thread's subscribers of `topic`. */
   publish(topic: string, json: Buffer): void;
+  /**
+   * Undefined while the thread keeps up; else a promise that settles once it has caught up. The
+   * realtime bus handler returns it, so a thread behind slows the bus (the in-process bus, the
+   * relay; a Kafka consumer, its fetches) instead of queueing frames without bound.
+   */
+  caughtUp(): Promise<void> | undefined;
   /** Sockets on the thread subscribed to `topic`. */
   numSubscribers(topic: string): number;
   /** Closes the thread's listening socket and connections, then ends the thread. */
@@ -58,7 +65,7 @@ class RemoteSocket {
   send(json: Buffer): number {
     if (this.closed) return 0;
     this.sentSince += json.byteLength;
-    this.thread.push(toThread.send, this.connId, json);
+    this.thread.push(1, toThread.send, this.connId, json);
     return 1;
   }
 
@@ -66,12 +73,12 @@ class RemoteSocket {
     if (this.closed) return false;
     this.topics.push(topic);
     this.thread.subscribed(topic, 1);
-    this.thread.push(toThread.subscribe, this.connId, topic);
+    this.thread.push(0, toThread.subscribe, this.connId, topic);
     return true;
   }
 
   end(code: number, reason: string): void {
-    if (!this.closed) this.thread.push(toThread.end, this.connId, code, reason);
+    if (!this.closed) this.thread.push(0, toThread.end, this.connId, code, reason);
   }
 
   getBufferedAmount(): number {
@@ -82,36 +89,6 @@ class RemoteSocket {
   cork(fn: () => void): this {
     fn();
     return this;
-  }
-}
-
-/** The main thread's end of the link: one ordered queue of records, posted once per microtask checkpoint. */
-class ThreadLink {
-  private records: unknown[] = [];
-  private readonly subscribers = new Map<string, number>();
-
-  constructor(private readonly worker: Worker) {}
-
-  push(...record: unknown[]): void {
-    if (this.records.length === 0) queueMicrotask(this.flush);
-    for (const field of record) this.records.push(field);
-  }
-
-  readonly flush = (): void => {
-    if (this.records.length === 0) return;
-    const batch = this.records;
-    this.records = [];
-    this.worker.postMessage(batch);
-  };
-
-  subscribed(topic: string, delta: number): void {
-    const n = (this.subscribers.get(topic) ?? 0) + delta;
-    if (n > 0) this.subscribers.set(topic, n);
-    else this.subscribers.delete(topic);
-  }
-
-  subscriberCount(topic: string): number {
-    return this.subscribers.get(topic) ?? 0;
   }
 }
 
@@ -187,7 +164,7 @@ export async function startNetworkThread(options: NetworkThreadOptions): Promise
       end(body: string) {
         if (answered || !upgrading.delete(id)) return res;
         answered = true;
-        link.push(toThread.refuse, id, statusLine, body);
+        link.push(0, toThread.refuse, id, statusLine, body);
         return res;
       },
       upgrade(userData: WsUserData, _key: string, protocol: string) {
@@ -196,7 +173,7 @@ export async function startNetworkThread(options: NetworkThreadOptions): Promise
         const connId = ++lastConnId;
         const socket = new RemoteSocket(connId, userData, link);
         sockets.set(connId, socket);
-        link.push(toThread.accept, id, connId, protocol);
+        link.push(0, toThread.accept, id, connId, protocol);
         // Opened here, as uWS opens a socket inside its upgrade: the viewer counts before the
         // client hears back, and what it sends first follows the accept in the queue.
         behavior.open?.(asWs(socket));
@@ -260,6 +237,10 @@ export async function startNetworkThread(options: NetworkThreadOptions): Promise
         case fromThread.stopped:
           i += 1;
           break;
+        case fromThread.processed:
+          link.processed();
+          i += 1;
+          break;
         default:
           throw new Error(`network thread: unknown record ${String(batch[i])} at ${i}`);
       }
@@ -278,6 +259,7 @@ export async function startNetworkThread(options: NetworkThreadOptions): Promise
   worker.on('error', (err) => onError(err, 'network thread'));
   void exited.then(() => {
     resolveListening(0);
+    link.close();
     // Whatever was still open there is gone: the viewers close as their sockets would have.
     for (const connId of [...sockets.keys()]) onClose(connId, closeCodes.goingAway, false);
     if (!stopping) onError(new Error('network thread exited'), 'network thread');
@@ -292,12 +274,13 @@ export async function startNetworkThread(options: NetworkThreadOptions): Promise
 
   return {
     port,
-    publish: (topic, json) => link.push(toThread.publish, topic, json),
+    publish: (topic, json) => link.push(link.subscriberCount(topic), toThread.publish, topic, json),
+    caughtUp: () => link.caughtUp(),
     numSubscribers: (topic) => link.subscriberCount(topic),
     async close() {
       if (stopping) return;
       stopping = true;
-      link.push(toThread.stop);
+      link.push(0, toThread.stop);
       link.flush();
       // The thread closes its sockets (their close events settle the viewers), then ends by itself:
       // terminating it with a socket open would abort the process (network-thread-worker.mjs).

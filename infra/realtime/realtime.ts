@@ -198,8 +198,12 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
     if (!room) return;
     for (const viewer of [...room.viewers]) if (viewer.principal.userId === userId) revoke(viewer, 'banned');
   };
-  const onBus = (events: StoredEvent[]) => {
+  const onBus = (events: StoredEvent[]): Promise<void> | void => {
     rooms.apply(events);
+    recheckAccess(events);
+    return network?.caughtUp();
+  };
+  const recheckAccess = (events: StoredEvent[]) => {
     const recheck = options.recheck;
     if (!recheck) return;
     const concerned = new Set<string>();

@@ -30,6 +30,16 @@ function clusterNote(rows) {
   );
 }
 
+function networkThreadNote(rows) {
+  if (rows.length === 0) return '';
+  return (
+    ' Parley (embedded, /ws on its network thread): the same server started with `PARLEY_REALTIME_PORT`, its viewers on that port; ' +
+    'a second thread holds their sockets and does the sending while the main thread takes the ingress. Its writers wait while the ' +
+    'relay is more than 1,000 events behind the last append, so the publisher cannot outrun the sending by more than that: its ' +
+    'undelivered share is what was still in the log when the count was taken (at 1 × 10,000, 1,000 events are about 7 s of sending), not drops.'
+  );
+}
+
 function fanoutSection(result) {
   const lines = [
     `Command: \`${result.command}\` · date ${result.date} · ${result.settings.duration} s measured after ${result.settings.warmup} s warm-up per run.`,
@@ -56,7 +66,8 @@ function fanoutSection(result) {
       'counted 1.5 s after publishing stopped: frames dropped for lagging subscribers or still queued in the server. ' +
       'Bare uWS: maxBackpressure 1 MiB, its publisher backs off while a room\'s probe subscriber has > 256 KiB buffered. ' +
       `Every target sends the same chat frame, ${Buffer.byteLength(chatFrameText(peerRoomName(0), 1, Date.now()))} bytes: the one Parley sends for the publisher's message (lib/chat-frame.mjs; test/chat-frame.test.mjs compares them).` +
-      clusterNote(result.rows.filter((r) => r.target === 'parley-cluster' && !r.error)),
+      clusterNote(result.rows.filter((r) => r.target === 'parley-cluster' && !r.error)) +
+      networkThreadNote(result.rows.filter((r) => r.target === 'parley-thread' && !r.error)),
     '',
     '![fan-out deliveries/s](bench/fanout.png)',
   );

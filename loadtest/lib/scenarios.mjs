@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startFrameCounter, rateBetween, sourcesFor } from '../clients/frame-counter.mjs';
 import { startLatencyReceiver, summarize } from '../clients/latency-receiver.mjs';
 import { describeDiskStalls, startDiskStallMonitor } from '../clients/disk-stalls.mjs';
-import { startTarget, cpuSecondsOf, rssAnonOf, rssOf, TARGET_LABELS } from './targets.mjs';
+import { startTarget, cpuSecondsOf, rssAnonOf, rssOf, isEmbeddedParley, TARGET_LABELS } from './targets.mjs';
 import { bytesPerConnection, fanoutNodesFor, mergeReady, mergeSnapshots, planConnections, splitEvenly } from './connection-split.mjs';
 
 const LOADTEST = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -64,7 +64,7 @@ function defaultConcurrency(target, batch = 1) {
   // 1 × 10,000), 256 the server (1.1M/s), same day. With batches each request is one append.
   // About 256 messages in flight either way (1 × 10,000, batch 2: 128 requests gave 1.27M/s,
   // 16 gave 0.85M/s; 100 × 100, batch 20: 16 or 32 requests, the same).
-  if (target === 'parley') return Math.max(16, Math.ceil(256 / batch));
+  if (isEmbeddedParley(target)) return Math.max(16, Math.ceil(256 / batch));
   // The cluster answers once PostgreSQL has the append, and delivers later, through the relay and
   // Kafka: more requests in flight keep its fan-out nodes busy. 100 × 100, batch 20 (2026-11-27):
   // 16 in flight 571,000–637,000 deliveries/s, 48 829,000, 96 675,000–894,000, 192 885,000.

@@ -17,6 +17,7 @@ const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 export const TARGET_LABELS = {
   parley: 'Parley (embedded)',
+  'parley-thread': 'Parley (embedded, /ws on its network thread)',
   bare: 'bare uWS',
   socketio: 'Socket.IO',
   centrifugo: 'Centrifugo',
@@ -24,6 +25,9 @@ export const TARGET_LABELS = {
 };
 
 export { killAllTargets } from './processes.mjs';
+
+/** The embedded Parley, viewers on its own port (`parley`) or on PARLEY_REALTIME_PORT (`parley-thread`). */
+export const isEmbeddedParley = (name) => name === 'parley' || name === 'parley-thread';
 
 /** True when the Parley server can be started here (`npm start` has something to run). */
 export function parleyAvailable() {
@@ -104,7 +108,9 @@ export async function startTarget(name, { port: givenPort, startTimeoutMs = 600_
   if (holders.length > 0) throw new Error(`port ${port} is already in use (pid ${holders.join(', ')}): stop that process or pass another port`);
   const extra = [];
   const httpUrl = `http://127.0.0.1:${port}`;
-  const wsUrl = `ws://127.0.0.1:${port}`;
+  // parley-thread: viewers connect to the port of the server's network thread.
+  const realtimePort = name === 'parley-thread' ? await freePort() : null;
+  const wsUrl = `ws://127.0.0.1:${realtimePort ?? port}`;
   let proc;
   let dataDir = null;
   let ready;
@@ -136,6 +142,7 @@ export async function startTarget(name, { port: givenPort, startTimeoutMs = 600_
         });
       break;
     case 'parley':
+    case 'parley-thread':
       dataDir = mkdtempSync(path.join(tmpdir(), 'parley-bench-'));
       // Load from one machine comes from a handful of addresses: the reference's per-IP and per-user
       // ingress limits (60 and 20 per 10 s) would be what is measured, so the bench raises them (said in every report).
@@ -149,6 +156,7 @@ export async function startTarget(name, { port: givenPort, startTimeoutMs = 600_
           LOG_LEVEL: 'warn',
           ...env,
           PARLEY_DATA_DIR: dataDir,
+          ...(realtimePort === null ? {} : { PARLEY_REALTIME_PORT: String(realtimePort) }),
         },
       });
       ready = () => httpOk(`${httpUrl}/healthz`);
@@ -178,7 +186,7 @@ export async function startTarget(name, { port: givenPort, startTimeoutMs = 600_
 
   const setupRooms = async (count) => {
     const roomNames = Array.from({ length: count }, (_, i) => peerRoomName(i));
-    if (name !== 'parley') return { roomNames, apiKeys: {} };
+    if (!isEmbeddedParley(name)) return { roomNames, apiKeys: {} };
     const apiKeys = {};
     const created = [];
     for (let i = 0; i < count; i++) {
@@ -208,7 +216,7 @@ export async function startTarget(name, { port: givenPort, startTimeoutMs = 600_
 
   /** Parley only: an owner identity token from the admin CLI, which shares the server's data dir. */
   const mintOwnerToken = (sub = 'bench:owner') => {
-    if (name !== 'parley') throw new Error('mintOwnerToken: Parley only');
+    if (!isEmbeddedParley(name)) throw new Error('mintOwnerToken: Parley only');
     return execFileSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'apps/cli/src/main.ts'), 'mint-owner-token', sub], {
       cwd: REPO,
       env: { ...process.env, PARLEY_DATA_DIR: dataDir },
@@ -216,5 +224,5 @@ export async function startTarget(name, { port: givenPort, startTimeoutMs = 600_
     }).trim();
   };
   const wsUrls = [wsUrl];
-  return { name, label: TARGET_LABELS[name], adapter: name, httpUrl, wsUrl, wsUrls, pid, pids, setupRooms, mintOwnerToken, stop, log: proc.log };
+  return { name, label: TARGET_LABELS[name], adapter: isEmbeddedParley(name) ? 'parley' : name, httpUrl, wsUrl, wsUrls, pid, pids, setupRooms, mintOwnerToken, stop, log: proc.log };
 }

@@ -15,6 +15,12 @@ const list = (fallback: string) =>
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('127.0.0.1'),
+  /**
+   * A second port that serves `/ws` from a network thread of its own (unset: none). The main
+   * thread still decides everything; the thread holds these sockets and does their sending, so a
+   * node with many viewers sends on a second core. 0 takes any free port (logged at start).
+   */
+  PARLEY_REALTIME_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PARLEY_DATA_DIR: z.string().default('./data'),
   PARLEY_PROFILE: z.enum(['embedded', 'cluster']).default('embedded'),
   /** Identities (`provider:id`) and account usernames that are admins. */

@@ -23,6 +23,7 @@ import { mountOperations, type Operation } from './surfaces/shared/operation.js'
 import { ingressOperations } from './surfaces/ingress/operations.js';
 import { historyOperations } from './surfaces/history/index.js';
 import { createIngress } from './application/ingress.js';
+import { appendsHeldBehindRelay } from './application/appends-behind-relay.js';
 import { realtimeAuthenticate, realtimeOnClientSend, realtimeRecheck } from './application/realtime-policy.js';
 import { eventAgeHistogram } from './ops/event-age.js';
 import { exportRealtimeMetrics } from './ops/realtime-metrics.js';
@@ -35,6 +36,12 @@ import { startAdminAnalytics } from './application/admin-analytics.js';
 import { adminAnalyticsOperations } from './surfaces/admin/index.js';
 
 export const VERSION = '0.1.0';
+
+/**
+ * How far appends may run ahead of the relay before writers wait for it (appends-behind-relay.ts):
+ * about a relay batch; at 100 rooms × 100 viewers, some 80 ms of sending.
+ */
+const MAX_EVENTS_AHEAD_OF_RELAY = 1000;
 
 export interface Parley {
   port: number;
@@ -118,12 +125,15 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   }
   directory = new DirectoryCache(readDb);
 
-  const rooms = new RoomService(store);
+  // Writers (REST, ingress, socket sends) append through this; the relay and the readers use `store`.
+  let relayed: Relay | null = null;
+  const writerStore = appendsHeldBehindRelay(store, () => relayed?.position() ?? null, MAX_EVENTS_AHEAD_OF_RELAY);
+  const rooms = new RoomService(writerStore);
   const ctx: ApiContext = {
     config,
     logger,
     metrics,
-    store,
+    store: writerStore,
     bus,
     rooms,
     tokens: new TokenService(secret, now),
@@ -159,22 +169,48 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   // ClickHouse read models and admin analytics, only when configured (group `clickhouse-projector`).
   const analytics = config.CLICKHOUSE_URL ? await startAdminAnalytics(ctx, config.CLICKHOUSE_URL, config.PARLEY_CLICKHOUSE_ROLE) : null;
 
+  /** Stops the feeds and closes the engines, last, when the node stops (or fails to start). */
+  const closeFeedsAndEngines = async () => {
+    await projectorSub?.close();
+    await roomsSub?.close();
+    storeFeed?.close();
+    await storeFeed?.done.catch(() => undefined);
+    await analytics?.stop();
+    await readModels.close();
+    await bus.close();
+    await store.close();
+    checkpoints.close();
+  };
+
   const http = createHttpServer({ logger, metrics });
   const internalKey = internalKeyFrom(secret);
   const asNode = { headers: { [INTERNAL_KEY_HEADER]: internalKey } };
   const peerCounts = overrides.serveRealtime !== false && config.PARLEY_FANOUT_PEERS.length > 0 ? pollOnlineCounts(config.PARLEY_FANOUT_PEERS, asNode) : null;
-  const realtime = overrides.serveRealtime === false ? null : await createRealtime({
-    app: http.app,
-    bus: roomsFollowRealtimeBus ? observedBus(bus, observe) : bus,
-    store,
-    nodeId: config.PARLEY_NODE_ID,
-    authenticate: realtimeAuthenticate(ctx),
-    onClientSend: realtimeOnClientSend(ingress),
-    recheck: realtimeRecheck(ctx),
-    ...(peerCounts ? { peerViewers: (roomId: string) => peerCounts.online(roomId) } : {}),
-    observeEventAge: eventAgeHistogram(metrics, 'realtime'),
-    onError: (err, where) => logger.error({ err, where }, 'realtime error'),
-  });
+  // Realtime is the last part that can fail to start (its network thread's port may be taken):
+  // what started before it is stopped again, so a failed start leaves nothing running.
+  let realtime: Realtime | null = null;
+  if (overrides.serveRealtime !== false) {
+    try {
+      realtime = await createRealtime({
+        app: http.app,
+        bus: roomsFollowRealtimeBus ? observedBus(bus, observe) : bus,
+        store,
+        nodeId: config.PARLEY_NODE_ID,
+        authenticate: realtimeAuthenticate(ctx),
+        onClientSend: realtimeOnClientSend(ingress),
+        recheck: realtimeRecheck(ctx),
+        ...(peerCounts ? { peerViewers: (roomId: string) => peerCounts.online(roomId) } : {}),
+        observeEventAge: eventAgeHistogram(metrics, 'realtime'),
+        onError: (err, where) => logger.error({ err, where }, 'realtime error'),
+        ...(config.PARLEY_REALTIME_PORT === undefined ? {} : { networkThread: { host: config.HOST, port: config.PARLEY_REALTIME_PORT } }),
+      });
+    } catch (error) {
+      stopLoopDelay();
+      peerCounts?.stop();
+      await closeFeedsAndEngines();
+      throw error;
+    }
+  }
   // Cluster api nodes count the viewers of the fan-out nodes; a node with realtime counts its own.
   const fanoutCounts = !realtime && config.PARLEY_FANOUT_URLS.length > 0 ? pollOnlineCounts(config.PARLEY_FANOUT_URLS, asNode) : null;
   if (fanoutCounts) ctx.online = (roomId) => fanoutCounts.online(roomId);
@@ -201,6 +237,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
 
   const relay = overrides.runRelay === false ? null : await startRelay({ store, bus, checkpoints, observeEventAge: eventAgeHistogram(metrics, 'relay') });
   relay?.done.catch((error) => logger.fatal({ err: error }, 'relay stopped'));
+  relayed = relay;
 
   const operations: Operation[] = [...streamRoomsOperations(ctx), ...ingressOperations(ingress), ...historyOperations(ctx), ...authOperations(ctx), ...simpleRoomsOperations(ctx), ...(analytics ? adminAnalyticsOperations(ctx) : [])];
   const openapi = openApiDocument(operations, { version: VERSION });
@@ -235,7 +272,8 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   http.route('any', '/*', noRoute, { name: 'not-found' });
 
   const port = await http.listen(config.HOST, config.PORT);
-  logger.info({ host: config.HOST, port, profile: config.PARLEY_PROFILE, dataDir: config.PARLEY_DATA_DIR }, 'parley listening');
+  const realtimePort = realtime?.networkPort ?? undefined;
+  logger.info({ host: config.HOST, port, ...(realtimePort === undefined ? {} : { realtimePort }), profile: config.PARLEY_PROFILE, dataDir: config.PARLEY_DATA_DIR }, 'parley listening');
 
   return {
     port,
@@ -256,15 +294,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
       await realtime?.close();
       http.close();
       await relay?.stop();
-      await projectorSub?.close();
-      await roomsSub?.close();
-      storeFeed?.close();
-      await storeFeed?.done.catch(() => undefined);
-      await analytics?.stop();
-      await readModels.close();
-      await bus.close();
-      await store.close();
-      checkpoints.close();
+      await closeFeedsAndEngines();
     },
   };
 }

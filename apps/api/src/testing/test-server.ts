@@ -45,7 +45,10 @@ export async function startTestServer(env: Record<string, string> = {}, override
   if (e2eProfile === 'embedded') {
     if (storeFeedLagMs !== undefined) throw new Error('storeFeedLagMs is for the cluster profile; give the embedded server a lagging bus');
     const config: Config = loadConfig({ ...base, ...env });
-    const parley = await startParley(config, parleyOverrides);
+    const parley = await startParley(config, parleyOverrides).catch((error: unknown) => {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw error;
+    });
     return testServer(parley, 'embedded', null, async () => {
       await parley.stop();
       rmSync(dataDir, { recursive: true, force: true });
