@@ -130,7 +130,9 @@ const counted = (bytes) => {
 // all, then closes its port and ends by itself.
 let listenSocket = null;
 let stopping = false;
+let cutOff = null;
 const exit = () => {
+  clearTimeout(cutOff);
   emit(fromThread.stopped);
   flushOut();
   port.close();
@@ -145,7 +147,7 @@ const stop = () => {
   if (conns.size === 0) return exit();
   for (const ws of [...conns.values()]) ws.end(options.goingAwayCode, 'server shutting down');
   // A client that does not answer the close frame is cut off.
-  setTimeout(() => {
+  cutOff = setTimeout(() => {
     for (const ws of [...conns.values()]) ws.close();
   }, 1000);
 };

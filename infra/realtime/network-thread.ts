@@ -274,7 +274,12 @@ export async function startNetworkThread(options: NetworkThreadOptions): Promise
 
   return {
     port,
-    publish: (topic, json) => link.push(link.subscriberCount(topic), toThread.publish, topic, json),
+    publish(topic, json) {
+      // A topic nobody there subscribes to costs the thread nothing. Counts move when a subscribe is
+      // queued, so a publish queued after it is never skipped.
+      const subscribers = link.subscriberCount(topic);
+      if (subscribers > 0) link.push(subscribers, toThread.publish, topic, json);
+    },
     caughtUp: () => link.caughtUp(),
     numSubscribers: (topic) => link.subscriberCount(topic),
     async close() {
