@@ -75,6 +75,15 @@ app.ws(options.path, {
   },
 });
 
+// Besides /ws, the port answers /healthz (for a load balancer in front of it) and 404s in the
+// server's error shape; each answer closes its connection, so none is kept alive past a stop.
+const answer = (res, statusLine, body) => res.writeStatus(statusLine).writeHeader('content-type', 'application/json').end(JSON.stringify(body), true);
+app.get('/healthz', (res) => answer(res, '200 OK', { status: 'ok' }));
+app.any('/*', (res, req) => {
+  const message = `No route for ${req.getCaseSensitiveMethod()} ${req.getUrl()}`;
+  answer(res, '404 Not Found', { error: 'Not Found', message, status: 404 });
+});
+
 /** Any open socket: a corked upgrade needs another socket's cork (see upgrade-outside-cork.ts). */
 const anyOpen = () => {
   for (const ws of conns.values()) return ws;

@@ -36,7 +36,7 @@ function networkThreadNote(rows) {
     ' Parley (embedded, /ws on its network thread): the same server started with `PARLEY_REALTIME_PORT`, its viewers on that port; ' +
     'a second thread holds their sockets and does the sending while the main thread takes the ingress. Its writers wait while the ' +
     'relay is more than 1,000 events behind the last append, so the publisher cannot outrun the sending by more than that: its ' +
-    'undelivered share is what was still in the log when the count was taken (at 1 × 10,000, 1,000 events are about 7 s of sending), not drops.'
+    'undelivered share is what was still in the log when the count was taken (at 1 × 10,000, 1,000 events are 10 million deliveries: seconds of sending), not drops.'
   );
 }
 

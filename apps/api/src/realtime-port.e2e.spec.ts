@@ -44,6 +44,11 @@ describe('PARLEY_REALTIME_PORT', () => {
     expect(order(onThread)).toEqual(order(onMain));
     expect(onThread.of('msg').at(-1)).toMatchObject({ sender: 'discord:thread', payload: { text: 'from the thread' } });
 
+    const health = await fetch(`http://127.0.0.1:${threadPort}/healthz`);
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+    const elsewhere = await fetch(`http://127.0.0.1:${threadPort}/rooms/${created.room}/public`);
+    expect([elsewhere.status, await elsewhere.json()]).toEqual([404, { error: 'Not Found', message: `No route for GET /rooms/${created.room}/public`, status: 404 }]);
+
     const closing = [onMain.closedWith(), onThread.closedWith()];
     await server.stop();
     expect(await Promise.all(closing)).toEqual([1001, 1001]);
