@@ -42,4 +42,9 @@ export const fromThread = Object.freeze({
   stopped: 8,
   /** (none): one batch from the main thread is done (they are done in the order they were sent). */
   processed: 9,
+  /**
+   * where and what: an error the thread caught (a bad record, a callback that threw). The thread goes
+   * on: a worker that died with its sockets open would take the whole process with it.
+   */
+  error: 10,
 });

@@ -24,6 +24,18 @@ const flushOut = () => {
   port.postMessage(batch);
 };
 
+/** Tells the main thread about an error and goes on (see fromThread.error). */
+const report = (where, err) => emit(fromThread.error, where, err instanceof Error ? (err.stack ?? err.message) : String(err));
+/** A uWS callback that reports what it throws instead of ending the thread. */
+const guarded = (where, fn) =>
+  function (...args) {
+    try {
+      return fn(...args);
+    } catch (err) {
+      report(where, err);
+    }
+  };
+
 /** Upgrades waiting for the main thread's answer, by id. */
 const pending = new Map();
 /** Open sockets by connId. */
@@ -35,7 +47,7 @@ let lastUpgradeId = 0;
 const app = uWS.App();
 app.ws(options.path, {
   ...options.socket,
-  upgrade(res, req, context) {
+  upgrade: guarded('upgrade', (res, req, context) => {
     // Everything from `req` and the address are read now: both are gone after this callback.
     const id = ++lastUpgradeId;
     pending.set(id, {
@@ -56,23 +68,23 @@ app.ws(options.path, {
       Buffer.from(res.getRemoteAddressAsText()).toString(),
       req.getHeader('sec-websocket-protocol'),
     );
-  },
-  open(ws) {
+  }),
+  open: guarded('open', (ws) => {
     conns.set(ws.getUserData().connId, ws);
-  },
-  message(ws, message) {
+  }),
+  message: guarded('message', (ws, message) => {
     // uWS reuses the message's memory after this callback: slice copies it.
     emit(fromThread.message, ws.getUserData().connId, message.slice(0));
-  },
-  drain(ws) {
+  }),
+  drain: guarded('drain', (ws) => {
     emit(fromThread.buffered, ws.getUserData().connId, ws.getBufferedAmount());
-  },
-  close(ws, code) {
+  }),
+  close: guarded('close', (ws, code) => {
     const { connId } = ws.getUserData();
     conns.delete(connId);
     emit(fromThread.close, connId, code, slow.delete(connId) ? 1 : 0);
     if (stopping && conns.size === 0) exit();
-  },
+  }),
 });
 
 // Besides /ws, the port answers /healthz (for a load balancer in front of it) and 404s in the
@@ -164,6 +176,21 @@ const stop = () => {
 port.on('message', (batch) => {
   /** Sockets written to in this batch: the main thread learns how much each has buffered. */
   const written = new Set();
+  try {
+    run(batch, written);
+  } catch (err) {
+    // The rest of the batch is dropped (a bad record's length is unknown); the batch still counts as done.
+    report('batch', err);
+  }
+  for (const connId of written) {
+    const ws = conns.get(connId);
+    if (ws) emit(fromThread.buffered, connId, ws.getBufferedAmount());
+  }
+  emit(fromThread.processed);
+});
+
+/** Carries out one batch of records from the main thread, in order. */
+function run(batch, written) {
   for (let i = 0; i < batch.length; ) {
     switch (batch[i]) {
       case toThread.publish:
@@ -207,12 +234,7 @@ port.on('message', (batch) => {
         throw new Error(`network thread: unknown record ${batch[i]} at ${i}`);
     }
   }
-  for (const connId of written) {
-    const ws = conns.get(connId);
-    if (ws) emit(fromThread.buffered, connId, ws.getBufferedAmount());
-  }
-  emit(fromThread.processed);
-});
+}
 
 app.listen(options.host, options.port, (socket) => {
   listenSocket = socket || null;

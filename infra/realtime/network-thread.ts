@@ -241,6 +241,10 @@ export async function startNetworkThread(options: NetworkThreadOptions): Promise
           link.processed();
           i += 1;
           break;
+        case fromThread.error:
+          onError(new Error(batch[i + 2] as string), `network thread: ${batch[i + 1] as string}`);
+          i += 3;
+          break;
         default:
           throw new Error(`network thread: unknown record ${String(batch[i])} at ${i}`);
       }

@@ -1,0 +1,48 @@
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { fromThread, toThread } from './network-protocol.mjs';
+
+/*
+ * The network thread on its own, driven as the main thread drives it. A thread that ended with a
+ * socket open would abort the whole process, so a bad record or a throwing callback must be reported
+ * and survived.
+ */
+
+function startThread() {
+  const worker = new Worker(new URL('./network-thread-worker.mjs', import.meta.url), {
+    workerData: { host: '127.0.0.1', port: 0, path: '/ws', socket: {}, maxBackpressure: 1 << 20, slowConsumerCheckMs: 100, slowConsumerCode: 4008, goingAwayCode: 1001 },
+  });
+  const records: unknown[] = [];
+  worker.on('message', (batch: unknown[]) => records.push(...batch));
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  const until = async (check: () => boolean, what: string) => {
+    const end = Date.now() + 5000;
+    while (!check()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(records)}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  return { worker, records, exited, until };
+}
+
+describe('network thread', () => {
+  it('reports a bad record, counts its batch as done, and goes on serving; a stop ends it cleanly', async () => {
+    const t = startThread();
+    await t.until(() => t.records[0] === fromThread.listening, 'listening');
+    const port = t.records[1] as number;
+    expect(port).toBeGreaterThan(0);
+
+    t.worker.postMessage([99, 'what is this']);
+    await t.until(() => t.records.includes(fromThread.processed), 'the batch done');
+    const at = t.records.indexOf(fromThread.error);
+    expect(t.records[at + 1]).toBe('batch');
+    expect(t.records[at + 2]).toContain('unknown record 99');
+
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+
+    t.worker.postMessage([toThread.stop]);
+    expect(await t.exited).toBe(0);
+    expect(t.records).toContain(fromThread.stopped);
+  });
+});
