@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { fromThread, toThread } from './network-protocol.mjs';
+import { until } from './testing/harness.js';
 
 /*
  * The network thread on its own, driven as the main thread drives it. A thread that ended with a
@@ -15,25 +16,18 @@ function startThread() {
   const records: unknown[] = [];
   worker.on('message', (batch: unknown[]) => records.push(...batch));
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
-  const until = async (check: () => boolean, what: string) => {
-    const end = Date.now() + 5000;
-    while (!check()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(records)}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
-  return { worker, records, exited, until };
+  return { worker, records, exited };
 }
 
 describe('network thread', () => {
   it('reports a bad record, counts its batch as done, and goes on serving; a stop ends it cleanly', async () => {
     const t = startThread();
-    await t.until(() => t.records[0] === fromThread.listening, 'listening');
+    await until(() => t.records[0] === fromThread.listening, 5000, 'listening');
     const port = t.records[1] as number;
     expect(port).toBeGreaterThan(0);
 
     t.worker.postMessage([99, 'what is this']);
-    await t.until(() => t.records.includes(fromThread.processed), 'the batch done');
+    await until(() => t.records.includes(fromThread.processed), 5000, 'the batch done');
     const at = t.records.indexOf(fromThread.error);
     expect(t.records[at + 1]).toBe('batch');
     expect(t.records[at + 2]).toContain('unknown record 99');

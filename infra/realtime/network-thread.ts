@@ -20,16 +20,14 @@ import { ThreadLink } from './thread-link.js';
  */
 export interface NetworkThread {
   readonly port: number;
-  /** Publishes to the thread's subscribers of `topic`. */
-  publish(topic: string, json: Buffer): void;
+  /** Publishes to the thread's subscribers of `topic`; returns how many there are. */
+  publish(topic: string, json: Buffer): number;
   /**
    * Undefined while the thread keeps up; else a promise that settles once it has caught up. The
    * realtime bus handler returns it, so a thread behind slows the bus (the in-process bus, the
    * relay; a Kafka consumer, its fetches) instead of queueing frames without bound.
    */
   caughtUp(): Promise<void> | undefined;
-  /** Sockets on the thread subscribed to `topic`. */
-  numSubscribers(topic: string): number;
   /** Closes the thread's listening socket and connections, then ends the thread. */
   close(): Promise<void>;
 }
@@ -283,9 +281,9 @@ export async function startNetworkThread(options: NetworkThreadOptions): Promise
       // queued, so a publish queued after it is never skipped.
       const subscribers = link.subscriberCount(topic);
       if (subscribers > 0) link.push(subscribers, toThread.publish, topic, json);
+      return subscribers;
     },
     caughtUp: () => link.caughtUp(),
-    numSubscribers: (topic) => link.subscriberCount(topic),
     async close() {
       if (stopping) return;
       stopping = true;

@@ -80,9 +80,7 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
   /** Publishes to a topic's subscribers on this thread and the network thread; returns how many there are. */
   const publishTo = (topic: string, json: Buffer): number => {
     app.publish(topic, json, false, false);
-    if (!network) return app.numSubscribers(topic);
-    network.publish(topic, json);
-    return app.numSubscribers(topic) + network.numSubscribers(topic);
+    return app.numSubscribers(topic) + (network?.publish(topic, json) ?? 0);
   };
 
   const observeEventAge = options.observeEventAge;
