@@ -2,6 +2,8 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { fromThread, toThread } from './network-protocol.mjs';
 import { until } from './testing/harness.js';
+import { defaultRealtimeLimits } from './limits.js';
+import { startNetworkThread } from './network-thread.js';
 
 /*
  * The network thread on its own, driven as the main thread drives it. A thread that ended with a
@@ -38,5 +40,27 @@ describe('network thread', () => {
     t.worker.postMessage([toThread.stop]);
     expect(await t.exited).toBe(0);
     expect(t.records).toContain(fromThread.stopped);
+  });
+});
+
+describe('a network thread that ends by itself', () => {
+  it('is reported once, with its exit code, and released: nothing waits for it', async () => {
+    const errors: Array<[string, string]> = [];
+    const thread = await startNetworkThread({
+      host: '127.0.0.1',
+      port: 0,
+      path: '/ws',
+      behavior: {},
+      limits: defaultRealtimeLimits,
+      onError: (err, where) => errors.push([where, (err as Error).message]),
+      workerModule: new URL('./testing/exiting-network-thread.mjs', import.meta.url),
+    });
+    expect(thread.failure()).toBeNull();
+    await until(() => thread.failure() !== null, 5000, 'the thread to end');
+    expect(thread.failure()!.message).toBe('network thread exited with code 3');
+    expect(errors).toEqual([['network thread', 'network thread exited with code 3']]);
+    expect(thread.caughtUp()).toBeUndefined();
+    await thread.close();
+    expect(thread.failure()!.message).toBe('network thread exited with code 3');
   });
 });

@@ -28,6 +28,8 @@ export interface NetworkThread {
    * relay; a Kafka consumer, its fetches) instead of queueing frames without bound.
    */
   caughtUp(): Promise<void> | undefined;
+  /** Why the thread ended when nobody asked it to (its viewers were closed then), else null. */
+  failure(): Error | null;
   /** Closes the thread's listening socket and connections, then ends the thread. */
   close(): Promise<void>;
 }
@@ -40,6 +42,8 @@ export interface NetworkThreadOptions {
   behavior: WebSocketBehavior<WsUserData>;
   limits: RealtimeLimits;
   onError: (err: unknown, where: string) => void;
+  /** The thread's code: `network-thread-worker.mjs` unless a test gives another. */
+  workerModule?: URL;
 }
 
 /** A socket on the network thread, as the WebSocket behaviour sees it. */
@@ -108,7 +112,7 @@ export async function startNetworkThread(options: NetworkThreadOptions): Promise
     idleTimeout: behavior.idleTimeout,
     sendPingsAutomatically: behavior.sendPingsAutomatically,
   };
-  const worker = new Worker(new URL('./network-thread-worker.mjs', import.meta.url), {
+  const worker = new Worker(options.workerModule ?? new URL('./network-thread-worker.mjs', import.meta.url), {
     workerData: {
       host: options.host,
       port: options.port,
@@ -257,14 +261,17 @@ export async function startNetworkThread(options: NetworkThreadOptions): Promise
       onError(err, 'network thread message');
     }
   });
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let failure: Error | null = null;
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   worker.on('error', (err) => onError(err, 'network thread'));
-  void exited.then(() => {
+  void exited.then((code) => {
     resolveListening(0);
     link.close();
     // Whatever was still open there is gone: the viewers close as their sockets would have.
     for (const connId of [...sockets.keys()]) onClose(connId, closeCodes.goingAway, false);
-    if (!stopping) onError(new Error('network thread exited'), 'network thread');
+    if (stopping) return;
+    failure = new Error(`network thread exited with code ${code}`);
+    onError(failure, 'network thread');
   });
 
   const port = await listening;
@@ -284,6 +291,7 @@ export async function startNetworkThread(options: NetworkThreadOptions): Promise
       return subscribers;
     },
     caughtUp: () => link.caughtUp(),
+    failure: () => failure,
     async close() {
       if (stopping) return;
       stopping = true;

@@ -58,6 +58,8 @@ export interface Realtime {
   readonly limits: Readonly<RealtimeLimits>;
   /** The network thread's port (`networkThread`), else null. */
   readonly networkPort: number | null;
+  /** Why part of it stopped by itself (the network thread ended: its viewers were closed), else null. */
+  failure(): Error | null;
   /** Stops timers and the bus subscription and closes every connection (1001). */
   close(): Promise<void>;
 }
@@ -229,6 +231,7 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
     metrics,
     limits,
     networkPort: network?.port ?? null,
+    failure: () => network?.failure() ?? null,
     async close() {
       for (const t of timers) clearInterval(t);
       await subscription.close();

@@ -5,6 +5,8 @@ import type { EventStore, SubscribeOptions, Subscription } from '../event-store/
 export interface Relay {
   /** Global position of the last event handed to the bus. */
   position(): number;
+  /** Why the relay stopped by itself (the store's log could not be read, or the bus refused a batch for good), else null. */
+  failure(): Error | null;
   stop(): Promise<void>;
   readonly done: Promise<void>;
 }
@@ -91,10 +93,17 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
     store.subscribeToAllEncoded && bus.publishEncoded
       ? store.subscribeToAllEncoded(position, forward((batch) => bus.publishEncoded!(batch)), options)
       : store.subscribeToAll(position, forward((batch) => bus.publish(batch)), options);
+  let failure: Error | null = null;
+  let stopping = false;
+  sub.done.catch((error: unknown) => {
+    if (!stopping) failure = error instanceof Error ? error : new Error(String(error));
+  });
   return {
     position: () => position,
+    failure: () => failure,
     done: sub.done,
     async stop() {
+      stopping = true;
       sub.close();
       await sub.done.catch(() => undefined);
       // A checkpoint that cannot be written now only means a longer replay next start.

@@ -17,7 +17,7 @@ import type { ApiContext } from './context.js';
 import { docsPage } from './openapi/docs-page.js';
 import { openApiDocument } from './openapi/document.js';
 import { instrumentedStore } from './ops/instrumented-store.js';
-import { mountOps } from './ops/routes.js';
+import { mountOps, stoppedPart } from './ops/routes.js';
 import { idSecretFrom, INTERNAL_KEY_HEADER, internalKeyFrom, serverSecret } from './secrets.js';
 import { mountOperations, type Operation } from './surfaces/shared/operation.js';
 import { ingressOperations } from './surfaces/ingress/operations.js';
@@ -127,7 +127,9 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
 
   // Writers (REST, ingress, socket sends) append through this; the relay and the readers use `store`.
   let relayed: Relay | null = null;
-  const writerStore = appendsHeldBehindRelay(store, () => relayed?.position() ?? null, MAX_EVENTS_AHEAD_OF_RELAY);
+  // A relay that stopped holds nothing back: the writers' appends stay durable, and /readyz says why
+  // nothing is delivered until a restart, instead of every writer waiting for good.
+  const writerStore = appendsHeldBehindRelay(store, () => (relayed && !relayed.failure() ? relayed.position() : null), MAX_EVENTS_AHEAD_OF_RELAY);
   const rooms = new RoomService(writerStore);
   const ctx: ApiContext = {
     config,
@@ -262,8 +264,12 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
 
   mountOps(http, metrics, {
     async notReady() {
-      const failure = projector.failure();
-      if (serveApi && failure) return `read-model projector stopped: ${failure.message}`;
+      const stopped = stoppedPart([
+        ['relay', relay?.failure()],
+        ['read-model projector', serveApi ? projector.failure() : null],
+        ['realtime', realtime?.failure()],
+      ]);
+      if (stopped) return stopped;
       const h = await store.headPosition();
       if (serveApi && h - projector.position() > 10_000) return `read models are ${h - projector.position()} events behind`;
       return null;

@@ -20,3 +20,9 @@ export function mountOps(http: HttpServer, metrics: MetricsRegistry, readiness: 
   );
   http.route('get', '/metrics', () => ({ status: 200, headers: { 'Content-Type': 'text/plain; version=0.0.4' }, body: metrics.render() }), { name: 'metrics' });
 }
+
+/** The first part of a node that stopped by itself, as a readiness reason (`relay stopped: …`), else null. */
+export function stoppedPart(parts: ReadonlyArray<readonly [name: string, failure: Error | null | undefined]>): string | null {
+  for (const [name, failure] of parts) if (failure) return `${name} stopped: ${failure.message}`;
+  return null;
+}
