@@ -7,6 +7,8 @@ export interface Relay {
   position(): number;
   /** Why the relay stopped by itself (the store's log could not be read, or the bus refused a batch for good), else null. */
   failure(): Error | null;
+  /** Settles the next time the position moves, or when the relay stops: what a writer held behind it waits for. */
+  moved(): Promise<void>;
   stop(): Promise<void>;
   readonly done: Promise<void>;
 }
@@ -42,6 +44,11 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
   let writing: Promise<void> | undefined;
   let writeAgain = false;
   let trailing: NodeJS.Timeout | undefined;
+  let nextMove: { promise: Promise<void>; settle: () => void } | undefined;
+  const settleMove = () => {
+    nextMove?.settle();
+    nextMove = undefined;
+  };
 
   /** Writes the position; while a write is under way, one more follows it with the newest position. */
   const save = (): Promise<void> => {
@@ -78,6 +85,7 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
         for (const event of batch) observeEventAge(now - event.recordedAt);
       }
       position = batch[batch.length - 1]!.position;
+      settleMove();
       // Not awaited: the next batch is published while the checkpoint is written.
       const wait = savedAt + every - Date.now();
       if (wait <= 0) void save();
@@ -95,12 +103,21 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
       : store.subscribeToAll(position, forward((batch) => bus.publish(batch)), options);
   let failure: Error | null = null;
   let stopping = false;
-  sub.done.catch((error: unknown) => {
+  void sub.done.then(settleMove, (error: unknown) => {
     if (!stopping) failure = error instanceof Error ? error : new Error(String(error));
+    settleMove();
   });
   return {
     position: () => position,
     failure: () => failure,
+    moved() {
+      if (!nextMove) {
+        let settle = () => undefined as void;
+        const promise = new Promise<void>((r) => (settle = r));
+        nextMove = { promise, settle };
+      }
+      return nextMove.promise;
+    },
     done: sub.done,
     async stop() {
       stopping = true;

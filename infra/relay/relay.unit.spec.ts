@@ -187,9 +187,31 @@ describe('relay', () => {
     const bus = { ...inprocBus(), publish: async () => Promise.reject(new Error('broker gone for good')) };
     await store.append('room-0', [{ id: randomUUID(), type: 'E', data: {} }], 'any');
     const relay = await startRelay({ store, bus, checkpoints: memoryCheckpoints(), pollMs: 10 });
+    const moved = relay.moved();
     await expect(relay.done).rejects.toThrow('broker gone for good');
     expect(relay.position()).toBe(0);
+    expect(relay.failure()?.message).toBe('broker gone for good');
+    // Whoever waited for it to move is let go: it will not move again.
+    await expect(moved).resolves.toBeUndefined();
     await relay.stop();
+    await store.close();
+  });
+
+  it('settles moved() when the position moves, and reports no failure once stopped on purpose', async () => {
+    const store = sqliteEventStore({ file: ':memory:' });
+    const relay = await startRelay({ store, bus: inprocBus(), checkpoints: memoryCheckpoints(), pollMs: 10 });
+    const moved = relay.moved();
+    expect(relay.moved()).toBe(moved);
+    let settled = false;
+    void moved.then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(settled).toBe(false);
+    await store.append('room-0', [{ id: randomUUID(), type: 'E', data: {} }], 'any');
+    await moved;
+    expect(relay.position()).toBe(1);
+    expect(relay.moved()).not.toBe(moved);
+    await relay.stop();
+    expect(relay.failure()).toBeNull();
     await store.close();
   });
 

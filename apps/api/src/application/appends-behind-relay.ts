@@ -1,5 +1,11 @@
 import type { EventStore } from '@parley/infra/event-store';
 
+/** What a writer held behind the relay watches: where it is, and when it next moves (or stops). */
+export interface RelayProgress {
+  position(): number;
+  moved(): Promise<void>;
+}
+
 /**
  * The store with appends held back while this process's relay is more than `maxBehind` events
  * behind them. The relay hands each batch to every consumer of the in-process bus and waits for
@@ -8,25 +14,19 @@ import type { EventStore } from '@parley/infra/event-store';
  * Without it, a node whose sending runs beside the main thread (PARLEY_REALTIME_PORT) answered 202
  * as fast as it could append, and the log ran ahead of its viewers without bound.
  *
- * `relayPosition` gives null where this process runs no relay (cluster nodes): nothing is held.
+ * `relay` gives null where this process runs no relay (cluster nodes), or where its relay stopped:
+ * nothing is held. A held append waits for the relay's next move, not for a timer.
  */
-export function appendsHeldBehindRelay(store: EventStore, relayPosition: () => number | null, maxBehind: number): EventStore {
+export function appendsHeldBehindRelay(store: EventStore, relay: () => RelayProgress | null, maxBehind: number): EventStore {
   let lastAppended = 0;
-  let caughtUp: Promise<void> | undefined;
-  const behind = () => {
-    const relayed = relayPosition();
-    return relayed === null ? 0 : lastAppended - relayed;
+  const behind = (r: RelayProgress | null) => (r === null ? 0 : lastAppended - r.position());
+  const relayCaughtUp = async () => {
+    for (let r = relay(); behind(r) > maxBehind; r = relay()) await r!.moved();
   };
-  // One wait shared by every append held back: it polls only while the relay is behind.
-  const relayCaughtUp = () =>
-    (caughtUp ??= (async () => {
-      while (behind() > maxBehind) await new Promise((r) => setTimeout(r, 1));
-      caughtUp = undefined;
-    })());
   return {
     ...store,
     async append(stream, events, expected) {
-      if (behind() > maxBehind) await relayCaughtUp();
+      if (behind(relay()) > maxBehind) await relayCaughtUp();
       const result = await store.append(stream, events, expected);
       if (result.position > lastAppended) lastAppended = result.position;
       return result;
