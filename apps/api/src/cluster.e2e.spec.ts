@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ServerFrame } from '@parley/contracts/frames';
 import { projectorAgainstRebuild } from './faults/clickhouse-rebuild.js';
@@ -6,6 +6,7 @@ import {
   call,
   createRoom,
   deliveredInOrder,
+  printLogTailsOnFailure,
   runIngressLoop,
   seqGaps,
   startTestCluster,
@@ -31,6 +32,8 @@ beforeAll(async () => {
   cluster = await startTestCluster({ apis: 2, fanouts: 2, projector: true });
   owner = await cluster.identity('discord:cluster-owner');
 }, 600_000); // a cold start installs the services first
+
+afterEach(printLogTailsOnFailure(() => cluster));
 
 afterAll(async () => {
   await cluster?.stop();

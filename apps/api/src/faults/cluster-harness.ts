@@ -112,6 +112,7 @@ export class ClusterProcess {
     await this.start();
   }
 
+  /** The last lines of this process's log (stdout and stderr, every start of it). */
   tail(lines = 30): string {
     try {
       return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -120,6 +121,21 @@ export class ClusterProcess {
     }
   }
 }
+
+/**
+ * For a test that failed: the last lines of every process's log, one block each. The assertion
+ * says what went wrong; the processes' own lines (a fatal error, a restart) often say why.
+ */
+export const logTails = (processes: ReadonlyArray<Pick<ClusterProcess, 'name' | 'logFile' | 'tail'>>, lines = 40): string =>
+  processes.map((p) => `----- ${p.name}: last ${lines} lines of ${p.logFile}\n${p.tail(lines)}`).join('\n');
+
+/** An `afterEach` hook that prints `logTails` when the test that just ran failed. */
+export const printLogTailsOnFailure =
+  (cluster: () => TestCluster | undefined) =>
+  ({ task }: { task: { name: string; result?: { state?: string } } }): void => {
+    const c = cluster();
+    if (c && task.result?.state === 'fail') console.error(`cluster logs after the failure of "${task.name}":\n${logTails(c.all())}`);
+  };
 
 export interface TestClusterOptions {
   apis?: number;

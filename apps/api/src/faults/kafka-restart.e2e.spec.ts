@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createRoom, deliveredInOrder, repoRoot, runIngressLoop, seqGaps, startTestCluster, until, Viewer, type TestCluster } from './cluster-harness.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { call, createRoom, deliveredInOrder, printLogTailsOnFailure, repoRoot, runIngressLoop, seqGaps, startTestCluster, until, Viewer, type TestCluster } from './cluster-harness.js';
 import { projectorAgainstRebuild } from './clickhouse-rebuild.js';
 
 /*
@@ -33,6 +33,8 @@ beforeAll(async () => {
   await kafka('start');
   cluster = await startTestCluster({ apis: 1, fanouts: 1, projector: true, kafkaBrokers: `127.0.0.1:${broker.port}` });
 }, 600_000); // a cold start installs the services first
+
+afterEach(printLogTailsOnFailure(() => cluster));
 
 afterAll(async () => {
   await cluster?.stop();
