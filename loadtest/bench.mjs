@@ -26,6 +26,8 @@ const HELP = `npm run bench -- [options]
   --duration <s>        measured seconds per run (default 20)
   --warmup <s>          seconds of load before measuring (default 3)
   --shapes 1x10000,100x100   fan-out shapes: rooms x subscribers per room
+  --rounds <n>          fan-out: run every target n times, alternating (default 1); each ratio to bare
+                        uWS is taken in its own round, and the report adds medians and ranges
   --procs <n>           frame-counter processes (default 2)
   --publisher auto|http|self   auto (default): bare uWS in-process, others via their HTTP API;
                         self: bare and socketio publish in-process; http: all via HTTP
@@ -116,7 +118,7 @@ async function main() {
     let result;
     if (scenario === 'fanout') {
       const shapes = smoke ? '1x200,10x20' : String(args.shapes ?? '1x10000,100x100');
-      result = await runFanout({ ...common, targets, shapes: parseShapes(shapes) });
+      result = await runFanout({ ...common, targets, shapes: parseShapes(shapes), rounds: positiveInteger(args.rounds ?? 1, '--rounds') });
     } else if (scenario === 'connections') {
       const connTargets = args.target ? targets : ['bare'];
       result = await runConnections({
@@ -158,6 +160,12 @@ function chooseTargets(arg, parleyHere, smoke) {
   if (!arg || arg === true) return all;
   if (arg === 'all') return ['bare', 'socketio', 'centrifugo', 'parley', 'parley-thread'];
   return String(arg).split(',');
+}
+
+function positiveInteger(value, name) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} wants a positive integer, got ${value}`);
+  return n;
 }
 
 function parseShapes(text) {

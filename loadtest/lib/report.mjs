@@ -40,23 +40,43 @@ function networkThreadNote(rows) {
   );
 }
 
+/** Medians over the rounds of a `--rounds N` run, then (below it) every run. */
+function roundsSummary(result) {
+  const range = (s, format) => (s ? `${format(s.median)} (${format(s.min)} – ${format(s.max)})` : '—');
+  const lines = [
+    `${result.settings.rounds} rounds; in each, every target ran once, in the order below, and its ratio is taken against bare uWS of the same round.`,
+    '',
+    '| shape (rooms × subscribers) | target | deliveries/s: median (min – max) | ratio to bare uWS: median (min – max) | ratio in each round | failed rounds |',
+    '|---|---|---:|---:|---|---:|',
+  ];
+  for (const s of result.summary) {
+    const ratios = s.ratioToBare ? s.ratioToBare.values.join(', ') : '—';
+    lines.push(`| ${s.shape.replace('x', ' × ')} | ${s.label} | ${range(s.deliveriesPerSecond, fmt)} | ${range(s.ratioToBare, String)} | ${ratios} | ${s.failed} |`);
+  }
+  lines.push('', 'Every run:', '');
+  return lines;
+}
+
 function fanoutSection(result) {
+  const rounds = result.settings.rounds ?? 1;
   const lines = [
     `Command: \`${result.command}\` · date ${result.date} · ${result.settings.duration} s measured after ${result.settings.warmup} s warm-up per run.`,
     '',
     machineLine(result),
     '',
-    '| shape (rooms × subscribers) | target | deliveries/s | ratio to bare uWS | server CPU | client CPU (per process) | undelivered | load avg (1 min) | publisher | measured by |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---|---|',
+    ...(rounds > 1 && result.summary ? roundsSummary(result) : []),
+    `| ${rounds > 1 ? 'round | ' : ''}shape (rooms × subscribers) | target | deliveries/s | ratio to bare uWS | server CPU | client CPU (per process) | undelivered | load avg (1 min) | publisher | measured by |`,
+    `|${rounds > 1 ? '---:|' : ''}---|---|---:|---:|---:|---:|---:|---:|---|---|`,
   ];
   for (const r of result.rows) {
+    const round = rounds > 1 ? `${r.round} | ` : '';
     if (r.error) {
-      lines.push(`| ${r.shape.replace('x', ' × ')} | ${r.label} | failed: ${r.error.split('\n')[0]} | | | | | | | |`);
+      lines.push(`| ${round}${r.shape.replace('x', ' × ')} | ${r.label} | failed: ${r.error.split('\n')[0]} | | | | | | | |`);
       continue;
     }
     const limited = r.publisherStatuses?.['429'] > 0 ? ` (publisher got ${fmt(r.publisherStatuses['429'])} × 429)` : '';
     lines.push(
-      `| ${r.shape.replace('x', ' × ')} | ${r.label} | ${fmt(r.deliveriesPerSecond)}${limited} | ${r.ratioToBare ?? '—'} | ${pct(r.serverCpuPercent)} | ` +
+      `| ${round}${r.shape.replace('x', ' × ')} | ${r.label} | ${fmt(r.deliveriesPerSecond)}${limited} | ${r.ratioToBare ?? '—'} | ${pct(r.serverCpuPercent)} | ` +
         `${pct(r.clientCpuPercent)} (${r.clientCpuPerProcess.map((c) => `${c}%`).join(', ')}) | ${pct(r.lossPercent)} | ${r.loadAverage?.[0] ?? '—'} | ${r.publisher} | ${r.client} |`,
     );
   }
@@ -172,11 +192,14 @@ export function writeReport(result, { repo }) {
 
 function writeCharts(result, dir) {
   if (result.scenario === 'fanout') {
-    const ok = result.rows.filter((r) => !r.error);
+    // Over several rounds, each bar is a target's median.
+    const ok = result.summary
+      ? result.summary.filter((s) => s.deliveriesPerSecond).map((s) => ({ shape: s.shape, label: s.label, deliveriesPerSecond: s.deliveriesPerSecond.median }))
+      : result.rows.filter((r) => !r.error);
     const series = [...new Set(result.rows.map((r) => r.label))];
     const shapes = [...new Set(result.rows.map((r) => r.shape))];
     const png = barChart({
-      title: 'Fan-out: deliveries per second',
+      title: result.summary ? `Fan-out: deliveries per second (median of ${result.settings.rounds} rounds)` : 'Fan-out: deliveries per second',
       yLabel: 'deliveries/s',
       series,
       groups: shapes.map((shape) => ({

@@ -12,6 +12,7 @@ import { startLatencyReceiver, summarize } from '../clients/latency-receiver.mjs
 import { describeDiskStalls, startDiskStallMonitor } from '../clients/disk-stalls.mjs';
 import { startTarget, cpuSecondsOf, rssAnonOf, rssOf, isEmbeddedParley, TARGET_LABELS } from './targets.mjs';
 import { bytesPerConnection, fanoutNodesFor, mergeReady, mergeSnapshots, planConnections, splitEvenly } from './connection-split.mjs';
+import { pairRatiosWithBare, summarizeRounds } from './fanout-rounds.mjs';
 
 const LOADTEST = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -184,32 +185,30 @@ async function fanoutRun(target, shape, options) {
   }
 }
 
-export async function runFanout({ targets, shapes, ...options }) {
+export async function runFanout({ targets, shapes, rounds = 1, ...options }) {
   const rows = [];
   const errors = [];
-  for (const shape of shapes) {
-    for (const target of targets) {
-      console.error(`fanout: ${target} ${shape.rooms}x${shape.perRoom}...`);
-      try {
-        const row = await fanoutRun(target, shape, options);
-        rows.push(row);
-        console.error(
-          `  ${row.deliveriesPerSecond?.toLocaleString('en-US')} deliveries/s, client CPU ${row.clientCpuPercent}%, server CPU ${row.serverCpuPercent}%, loss ${row.lossPercent}%`,
-        );
-        errors.push(...fanoutErrors(row, options.smoke));
-      } catch (error) {
-        console.error(`  failed: ${error.message}`);
-        rows.push({ target, label: TARGET_LABELS[target], shape: `${shape.rooms}x${shape.perRoom}`, error: error.message });
-        errors.push(`${target} ${shape.rooms}x${shape.perRoom}: ${error.message.split('\n')[0]}`);
+  for (let round = 1; round <= rounds; round++) {
+    for (const shape of shapes) {
+      for (const target of targets) {
+        console.error(`fanout: ${target} ${shape.rooms}x${shape.perRoom}${rounds > 1 ? ` (round ${round} of ${rounds})` : ''}...`);
+        try {
+          const row = { round, ...(await fanoutRun(target, shape, options)) };
+          rows.push(row);
+          console.error(
+            `  ${row.deliveriesPerSecond?.toLocaleString('en-US')} deliveries/s, client CPU ${row.clientCpuPercent}%, server CPU ${row.serverCpuPercent}%, loss ${row.lossPercent}%`,
+          );
+          errors.push(...fanoutErrors(row, options.smoke));
+        } catch (error) {
+          console.error(`  failed: ${error.message}`);
+          rows.push({ round, target, label: TARGET_LABELS[target], shape: `${shape.rooms}x${shape.perRoom}`, error: error.message });
+          errors.push(`${target} ${shape.rooms}x${shape.perRoom}: ${error.message.split('\n')[0]}`);
+        }
       }
     }
   }
-  // Ratios to bare uWS measured in the same run, per shape.
-  for (const row of rows) {
-    const bare = rows.find((r) => r.target === 'bare' && r.shape === row.shape && r.deliveriesPerSecond);
-    if (bare && row.deliveriesPerSecond != null) row.ratioToBare = Number((row.deliveriesPerSecond / bare.deliveriesPerSecond).toFixed(3));
-  }
-  return { rows, errors, settings: { ...options, shapes } };
+  pairRatiosWithBare(rows);
+  return { rows, errors, settings: { ...options, shapes, rounds }, ...(rounds > 1 ? { summary: summarizeRounds(rows) } : {}) };
 }
 
 function fanoutErrors(row, smoke) {
