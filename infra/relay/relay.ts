@@ -7,7 +7,9 @@ export interface Relay {
   position(): number;
   /** Why the relay stopped by itself (the store's log could not be read, or the bus refused a batch for good), else null. */
   failure(): Error | null;
-  /** Settles the next time the position moves, or when the relay stops: what a writer held behind it waits for. */
+  /** False once the relay has stopped, by itself or by `stop()`. */
+  running(): boolean;
+  /** Settles the next time the position moves, or when the relay stops (at once if it has): what a writer held behind it waits for. */
   moved(): Promise<void>;
   stop(): Promise<void>;
   readonly done: Promise<void>;
@@ -103,14 +105,21 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
       : store.subscribeToAll(position, forward((batch) => bus.publish(batch)), options);
   let failure: Error | null = null;
   let stopping = false;
-  void sub.done.then(settleMove, (error: unknown) => {
-    if (!stopping) failure = error instanceof Error ? error : new Error(String(error));
+  let ended = false;
+  const end = () => {
+    ended = true;
     settleMove();
+  };
+  void sub.done.then(end, (error: unknown) => {
+    if (!stopping) failure = error instanceof Error ? error : new Error(String(error));
+    end();
   });
   return {
     position: () => position,
     failure: () => failure,
+    running: () => !ended && !stopping,
     moved() {
+      if (ended) return Promise.resolve();
       if (!nextMove) {
         let settle = () => undefined as void;
         const promise = new Promise<void>((r) => (settle = r));

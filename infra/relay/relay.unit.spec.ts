@@ -191,8 +191,10 @@ describe('relay', () => {
     await expect(relay.done).rejects.toThrow('broker gone for good');
     expect(relay.position()).toBe(0);
     expect(relay.failure()?.message).toBe('broker gone for good');
+    expect(relay.running()).toBe(false);
     // Whoever waited for it to move is let go: it will not move again.
     await expect(moved).resolves.toBeUndefined();
+    await expect(relay.moved()).resolves.toBeUndefined();
     await relay.stop();
     await store.close();
   });
@@ -210,8 +212,12 @@ describe('relay', () => {
     await moved;
     expect(relay.position()).toBe(1);
     expect(relay.moved()).not.toBe(moved);
+    expect(relay.running()).toBe(true);
+    const pending = relay.moved();
     await relay.stop();
+    expect(relay.running()).toBe(false);
     expect(relay.failure()).toBeNull();
+    await expect(pending).resolves.toBeUndefined();
     await store.close();
   });
 

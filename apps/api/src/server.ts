@@ -129,7 +129,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   let relayed: Relay | null = null;
   // A relay that stopped holds nothing back: the writers' appends stay durable, and /readyz says why
   // nothing is delivered until a restart, instead of every writer waiting for good.
-  const writerStore = appendsHeldBehindRelay(store, () => (relayed && !relayed.failure() ? relayed : null), MAX_EVENTS_AHEAD_OF_RELAY);
+  const writerStore = appendsHeldBehindRelay(store, () => (relayed?.running() ? relayed : null), MAX_EVENTS_AHEAD_OF_RELAY);
   const rooms = new RoomService(writerStore);
   const ctx: ApiContext = {
     config,
