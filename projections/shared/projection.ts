@@ -19,6 +19,12 @@ export interface SqliteProjection {
   migrate(db: SqliteDb): void;
   /** Writes the event's effect. Runs inside the projector's transaction. */
   apply(db: SqliteDb, event: StoredEventLike): void;
+  /**
+   * Optional: writes the effect of several events, in position order, inside one transaction, as
+   * `apply` on each would. For a projection that can write once per batch what `apply` would write
+   * once per event (the last state of a row many events touch).
+   */
+  applyBatch?(db: SqliteDb, events: readonly StoredEventLike[]): void;
 }
 
 /** Reads the log after a position, in position order, at most `limit` events (the store's `readAll`). */

@@ -114,12 +114,10 @@ export function sqliteProjector({ db, projections, onCommit }: SqliteProjectorOp
     const advanced = new Map<string, number>();
     for (const p of targets) {
       const from = positions.get(p.name) ?? 0;
-      let at = from;
-      for (const event of events) {
-        if (event.position <= at) continue;
-        p.apply(db, event);
-        at = event.position;
-      }
+      const fresh = events.filter((event) => event.position > from);
+      if (p.applyBatch) p.applyBatch(db, fresh);
+      else for (const event of fresh) p.apply(db, event);
+      const at = fresh.length > 0 ? fresh[fresh.length - 1]!.position : from;
       if (at !== from) {
         writePosition.run(at, p.name);
         advanced.set(p.name, at);

@@ -60,13 +60,14 @@ function migrate(db: SqliteDb): void {
 }
 
 const statements = perConnection((db) => ({
-  head: db.prepare(
-    `INSERT INTO timeline_heads (room_id, last_seq, complete_from) VALUES (@roomId, @seq, 0)
+  // Positional parameters: binding by name costs a lookup per parameter, on the hottest insert.
+  head: db.prepare<[string, number]>(
+    `INSERT INTO timeline_heads (room_id, last_seq, complete_from) VALUES (?, ?, 0)
      ON CONFLICT(room_id) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)`,
   ),
-  post: db.prepare(
+  post: db.prepare<[number, string, number, string, string, string, string | null, string | null, string, string, number]>(
     `INSERT INTO timeline_messages (position, room_id, seq, message_id, kind, payload, meta, sender, visibility, via, at)
-     VALUES (@position, @roomId, @seq, @messageId, @kind, @payload, @meta, @sender, @visibility, @via, @at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT DO NOTHING`,
   ),
   find: db.prepare<[string, string], { sender: string | null; visibility: string }>(
@@ -89,19 +90,8 @@ const statements = perConnection((db) => ({
 }));
 
 function posted(db: SqliteDb, position: number, roomId: string, seq: number, data: ChatMessagePosted['data']): void {
-  statements(db).post.run({
-    position,
-    roomId,
-    seq,
-    messageId: data.messageId,
-    kind: data.kind,
-    payload: JSON.stringify(data.payload),
-    meta: data.meta === undefined ? null : JSON.stringify(data.meta),
-    sender: data.sender,
-    visibility: data.visibility,
-    via: data.via,
-    at: data.at,
-  });
+  const meta = data.meta === undefined ? null : JSON.stringify(data.meta);
+  statements(db).post.run(position, roomId, seq, data.messageId, data.kind, JSON.stringify(data.payload), meta, data.sender ?? null, data.visibility, data.via, data.at);
 }
 
 function removed(db: SqliteDb, roomId: string, seq: number, data: ChatMessageRemoved['data']): void {
@@ -131,23 +121,39 @@ function trim(db: SqliteDb, roomId: string, keep: number): void {
 export function timelineProjection(options: TimelineOptions = {}): SqliteProjection {
   const keep = options.keepPerRoom;
   if (keep !== undefined && (!Number.isInteger(keep) || keep < 1)) throw new RangeError('keepPerRoom must be a positive integer');
+  /**
+   * A batch's events, with each room's head written once, after them: at 100 rooms and hundreds of
+   * events a commit, one upsert per event was a fifth of the projection's time. Retention raises a
+   * head's `complete_from`, so a room about to be trimmed gets its head first.
+   */
+  const applyBatch = (db: SqliteDb, events: readonly StoredEventLike[]) => {
+    const s = statements(db);
+    const heads = new Map<string, number>();
+    for (const stored of events) {
+      const room = asRoomEvent(stored);
+      if (room === undefined) continue;
+      heads.set(room.roomId, Math.max(room.seq, heads.get(room.roomId) ?? -1));
+      const { event } = room;
+      if (event.type === 'ChatMessagePosted') {
+        posted(db, room.position, room.roomId, room.seq, event.data);
+        if (keep !== undefined) {
+          s.head.run(room.roomId, heads.get(room.roomId)!);
+          heads.delete(room.roomId);
+          trim(db, room.roomId, keep);
+        }
+      } else if (event.type === 'ChatMessageRemoved') {
+        removed(db, room.roomId, room.seq, event.data);
+      }
+    }
+    for (const [roomId, seq] of heads) s.head.run(roomId, seq);
+  };
   return {
     name: 'timeline',
     // Retention changes which rows exist, so it is part of the version: changing it rebuilds.
     version: keep === undefined ? '2' : `2;keep=${keep}`,
     tables: timelineTables,
     migrate,
-    apply(db: SqliteDb, stored: StoredEventLike) {
-      const room = asRoomEvent(stored);
-      if (room === undefined) return;
-      statements(db).head.run({ roomId: room.roomId, seq: room.seq });
-      const { event } = room;
-      if (event.type === 'ChatMessagePosted') {
-        posted(db, room.position, room.roomId, room.seq, event.data);
-        if (keep !== undefined) trim(db, room.roomId, keep);
-      } else if (event.type === 'ChatMessageRemoved') {
-        removed(db, room.roomId, room.seq, event.data);
-      }
-    },
+    applyBatch,
+    apply: (db, stored) => applyBatch(db, [stored]),
   };
 }

@@ -116,4 +116,15 @@ describe('timeline projection', () => {
     await projector.rebuild('timeline', log.readAll, { batchSize: 4 });
     expect(dumpTables(db, timelineTables)).toEqual(before);
   });
+
+  it.each([undefined, 2])('writes the same rows from one transaction for the whole log as from one per event (keepPerRoom %s)', (keepPerRoom) => {
+    const { events } = streamRoomScenario();
+    const whole = timelineOf(events, keepPerRoom).db;
+    const oneByOne = new Database(':memory:');
+    const projector = sqliteProjector({ db: oneByOne, projections: [timelineProjection({ keepPerRoom })] });
+    for (const event of events) projector.applyBatch([event]);
+    expect(dumpTables(whole, timelineTables)).toEqual(dumpTables(oneByOne, timelineTables));
+    expect(timelineCoverage(whole, 'lobby')).toEqual(timelineCoverage(oneByOne, 'lobby'));
+    expect(timelineCoverage(whole, 'lobby').lastSeq).toBe(15);
+  });
 });
