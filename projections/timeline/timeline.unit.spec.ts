@@ -125,6 +125,6 @@ describe('timeline projection', () => {
     for (const event of events) projector.applyBatch([event]);
     expect(dumpTables(whole, timelineTables)).toEqual(dumpTables(oneByOne, timelineTables));
     expect(timelineCoverage(whole, 'lobby')).toEqual(timelineCoverage(oneByOne, 'lobby'));
-    expect(timelineCoverage(whole, 'lobby').lastSeq).toBe(15);
+    expect(timelineCoverage(whole, 'lobby')?.lastSeq).toBe(15);
   });
 });
