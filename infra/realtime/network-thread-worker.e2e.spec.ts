@@ -46,6 +46,7 @@ describe('network thread', () => {
 describe('a network thread that ends by itself', () => {
   it('is reported once, with its exit code, and released: nothing waits for it', async () => {
     const errors: Array<[string, string]> = [];
+    const failures: Error[] = [];
     const thread = await startNetworkThread({
       host: '127.0.0.1',
       port: 0,
@@ -53,12 +54,14 @@ describe('a network thread that ends by itself', () => {
       behavior: {},
       limits: defaultRealtimeLimits,
       onError: (err, where) => errors.push([where, (err as Error).message]),
+      onFailure: (error) => failures.push(error),
       workerModule: new URL('./testing/exiting-network-thread.mjs', import.meta.url),
     });
     expect(thread.failure()).toBeNull();
     await until(() => thread.failure() !== null, 5000, 'the thread to end');
     expect(thread.failure()!.message).toBe('network thread exited with code 3');
-    expect(errors).toEqual([['network thread', 'network thread exited with code 3']]);
+    expect(failures).toEqual([thread.failure()]);
+    expect(errors).toEqual([]);
     expect(thread.caughtUp()).toBeUndefined();
     await thread.close();
     expect(thread.failure()!.message).toBe('network thread exited with code 3');

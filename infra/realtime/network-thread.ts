@@ -42,6 +42,8 @@ export interface NetworkThreadOptions {
   behavior: WebSocketBehavior<WsUserData>;
   limits: RealtimeLimits;
   onError: (err: unknown, where: string) => void;
+  /** Called once if the thread ends when nobody asked it to (else that goes to `onError`). */
+  onFailure?: (error: Error) => void;
   /** The thread's code: `network-thread-worker.mjs` unless a test gives another. */
   workerModule?: URL;
 }
@@ -271,7 +273,8 @@ export async function startNetworkThread(options: NetworkThreadOptions): Promise
     for (const connId of [...sockets.keys()]) onClose(connId, closeCodes.goingAway, false);
     if (stopping) return;
     failure = new Error(`network thread exited with code ${code}`);
-    onError(failure, 'network thread');
+    if (options.onFailure) options.onFailure(failure);
+    else onError(failure, 'network thread');
   });
 
   const port = await listening;

@@ -42,6 +42,8 @@ export interface RealtimeOptions {
   observeEventAge?: (ms: number) => void;
   /** Unexpected errors in connection handling (default: console.error); one connection's bug must not crash the node. */
   onError?: (err: unknown, where: string) => void;
+  /** Called once if a part of realtime stops by itself: the network thread ended (its viewers were closed). */
+  onFailure?: (error: Error) => void;
   /**
    * Also serve `/ws` on this address from a network thread of its own (network-thread.ts): its
    * viewers are the same rooms' viewers, but their sockets' sending runs beside the main thread.
@@ -58,8 +60,6 @@ export interface Realtime {
   readonly limits: Readonly<RealtimeLimits>;
   /** The network thread's port (`networkThread`), else null. */
   readonly networkPort: number | null;
-  /** Why part of it stopped by itself (the network thread ended: its viewers were closed), else null. */
-  failure(): Error | null;
   /** Stops timers and the bus subscription and closes every connection (1001). */
   close(): Promise<void>;
 }
@@ -118,7 +118,7 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
   if (options.networkThread) {
     // Its own behaviour and viewer set: an upgrade borrows the cork of an open socket in its own place only.
     const behavior = wsBehavior({ ...wsDeps, viewers: threadViewers });
-    network = await startNetworkThread({ ...options.networkThread, path: options.wsPath ?? '/ws', behavior, limits, onError });
+    network = await startNetworkThread({ ...options.networkThread, path: options.wsPath ?? '/ws', behavior, limits, onError, onFailure: options.onFailure });
   }
   app.get(options.ssePath ?? '/sse', sseHandler({ rooms, authenticate: options.authenticate, peerViewers, metrics, ctx, viewers: sseViewers, onViewersChanged, onError }));
 
@@ -231,7 +231,6 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
     metrics,
     limits,
     networkPort: network?.port ?? null,
-    failure: () => network?.failure() ?? null,
     async close() {
       for (const t of timers) clearInterval(t);
       await subscription.close();

@@ -6,6 +6,7 @@ import type { EventStore } from '@parley/infra/event-store';
 import { createHttpServer } from '@parley/infra/http';
 import type { Logger, MetricsRegistry } from '@parley/infra/observability';
 import { loadConfig, type Config } from './config.js';
+import { exitWhenAPartStops } from './ops/exit-when-a-part-stops.js';
 import { mountOps } from './ops/routes.js';
 import { startParley, type Parley, type ParleyOverrides } from './server.js';
 
@@ -138,6 +139,7 @@ export async function startFanoutNode(config: Config, overrides: ParleyOverrides
 }
 
 export { clickhouseTarget } from './application/admin-analytics.js';
+export { exitWhenAPartStops } from './ops/exit-when-a-part-stops.js';
 export { eventAgeHistogram } from './ops/event-age.js';
 
 /** `/healthz`, `/readyz` and `/metrics` for a process without a public surface (relay, projector). */
@@ -181,4 +183,5 @@ export function stopOnSignals(name: string, logger: Logger, stop: () => Promise<
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const node = await startApiNode(loadConfig({ PARLEY_PROFILE: 'cluster', ...process.env }));
   stopOnSignals('api', node.ctx.logger, () => node.stop());
+  exitWhenAPartStops(node, node.ctx.logger);
 }

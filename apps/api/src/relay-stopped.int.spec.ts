@@ -7,9 +7,10 @@ import { eventually } from './testing/eventually.js';
 
 /*
  * The embedded server's relay hands the log to its in-process consumers. When it stops for good (a
- * batch the bus refuses, a log it cannot read), the node says so on /readyz and in a fatal log line,
- * and its writers go on appending: they are held back only while a running relay is behind, never
- * waiting for one that will not move again.
+ * batch the bus refuses, a log it cannot read), the node says so on /healthz and /readyz, in a
+ * fatal log line and through `stoppedPart` (the entry point exits on it), and its writers go on
+ * appending: they are held back only while a running relay is behind, never waiting for one that
+ * will not move again.
  */
 
 let server: TestServer | undefined;
@@ -47,7 +48,11 @@ describe('a relay that stopped', () => {
     await store.append('test-relay', events(1, 'TestRefused'), 'any');
     const failed = await eventually(readyz, (r) => r.status !== 200);
     expect(failed).toEqual({ status: 503, body: { status: 'not ready', reason: 'relay stopped: the bus refused the batch' } });
-    expect(lines.map((l) => JSON.parse(l) as { level: number; msg: string })).toEqual([expect.objectContaining({ level: 60, msg: 'relay stopped' })]);
+    // Liveness too: the relay does not come back in this process, a restart brings it back.
+    const health = await fetch(`${server.url}/healthz`);
+    expect([health.status, await health.json()]).toEqual([503, { status: 'failed', reason: 'relay stopped: the bus refused the batch' }]);
+    await expect(server.parley.stoppedPart).resolves.toMatchObject({ part: 'relay', error: { message: 'the bus refused the batch' } });
+    expect(lines.map((l) => JSON.parse(l) as { level: number; msg: string })).toEqual([expect.objectContaining({ level: 60, msg: 'relay stopped', part: 'relay' })]);
 
     // More than the 1,000 events a running relay may fall behind before writers wait for it.
     await store.append('test-relay', events(1_001), 'any');

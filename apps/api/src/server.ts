@@ -17,7 +17,8 @@ import type { ApiContext } from './context.js';
 import { docsPage } from './openapi/docs-page.js';
 import { openApiDocument } from './openapi/document.js';
 import { instrumentedStore } from './ops/instrumented-store.js';
-import { mountOps, stoppedPart } from './ops/routes.js';
+import { mountOps } from './ops/routes.js';
+import { StoppedParts, type StoppedPart } from './ops/stopped-parts.js';
 import { idSecretFrom, INTERNAL_KEY_HEADER, internalKeyFrom, serverSecret } from './secrets.js';
 import { mountOperations, type Operation } from './surfaces/shared/operation.js';
 import { ingressOperations } from './surfaces/ingress/operations.js';
@@ -52,6 +53,11 @@ export interface Parley {
   /** Throws when this node does not serve realtime (`serveRealtime: false`). */
   readonly realtime: Realtime;
   openapi: object;
+  /**
+   * Settles when a part of the node (relay, read-model projector or feed, realtime network thread)
+   * stops by itself; never in a healthy process. `/healthz` and `/readyz` fail from then on.
+   */
+  readonly stoppedPart: Promise<StoppedPart>;
   stop(): Promise<void>;
 }
 
@@ -89,6 +95,14 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = new MetricsRegistry();
   const stopLoopDelay = trackEventLoopDelay(metrics);
+  const stoppedParts = new StoppedParts();
+  let stopping = false;
+  let stopped: Promise<void> | undefined;
+  const partStopped = (part: string, error: Error) => {
+    if (stopping) return;
+    logger.fatal({ err: error, part }, `${part} stopped`);
+    stoppedParts.report(part, error);
+  };
   mkdirSync(config.PARLEY_DATA_DIR, { recursive: true });
   const secret = serverSecret(config);
   const now = overrides.now ?? Date.now;
@@ -114,7 +128,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     liveCommitIntervalMs: 25,
     // Runs before the waiters of the commit's position are settled, so no read after them sees an old cached row.
     onApplied: (streams) => directory?.invalidate(streams.map((stream) => ({ stream }))),
-    onFailure: (error) => logger.fatal({ err: error }, 'read-model projector stopped'),
+    onFailure: (error) => partStopped('read-model projector', error),
   });
   const { db: readDb, projector } = readModels;
   if (serveApi) {
@@ -167,7 +181,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
         if (serveApi) return projector.applyBatch(batch);
       }, { minIntervalMs: config.PARLEY_READ_MODEL_FEED_INTERVAL_MS })
     : null;
-  storeFeed?.done.catch((error) => logger.fatal({ err: error }, 'read-model feed stopped'));
+  storeFeed?.done.catch((error: unknown) => partStopped('read-model feed', error instanceof Error ? error : new Error(String(error))));
   // ClickHouse read models and admin analytics, only when configured (group `clickhouse-projector`).
   const analytics = config.CLICKHOUSE_URL ? await startAdminAnalytics(ctx, config.CLICKHOUSE_URL, config.PARLEY_CLICKHOUSE_ROLE) : null;
 
@@ -204,6 +218,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
         ...(peerCounts ? { peerViewers: (roomId: string) => peerCounts.online(roomId) } : {}),
         observeEventAge: eventAgeHistogram(metrics, 'realtime'),
         onError: (err, where) => logger.error({ err, where }, 'realtime error'),
+        onFailure: (error) => partStopped('realtime', error),
         ...(config.PARLEY_REALTIME_PORT === undefined ? {} : { networkThread: { host: config.HOST, port: config.PARLEY_REALTIME_PORT } }),
       });
     } catch (error) {
@@ -238,7 +253,10 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
       : null;
 
   const relay = overrides.runRelay === false ? null : await startRelay({ store, bus, checkpoints, observeEventAge: eventAgeHistogram(metrics, 'relay') });
-  relay?.done.catch((error) => logger.fatal({ err: error }, 'relay stopped'));
+  relay?.done.catch(() => {
+    const failure = relay.failure();
+    if (failure) partStopped('relay', failure);
+  });
   relayed = relay;
 
   const operations: Operation[] = [...streamRoomsOperations(ctx), ...ingressOperations(ingress), ...historyOperations(ctx), ...authOperations(ctx), ...simpleRoomsOperations(ctx), ...(analytics ? adminAnalyticsOperations(ctx) : [])];
@@ -263,13 +281,8 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   if (serveApi) lag.track({ consumer: 'projector' }, () => Math.max(0, head - projector.position()));
 
   mountOps(http, metrics, {
+    broken: () => stoppedParts.reason(),
     async notReady() {
-      const stopped = stoppedPart([
-        ['relay', relay?.failure()],
-        ['read-model projector', serveApi ? projector.failure() : null],
-        ['realtime', realtime?.failure()],
-      ]);
-      if (stopped) return stopped;
       const h = await store.headPosition();
       if (serveApi && h - projector.position() > 10_000) return `read models are ${h - projector.position()} events behind`;
       return null;
@@ -291,16 +304,20 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
       return realtime;
     },
     openapi,
-    async stop() {
-      clearInterval(headTimer);
-      stopLoopDelay();
-      fanoutCounts?.stop();
-      peerCounts?.stop();
-      viewerSampler?.stop();
-      await realtime?.close();
-      http.close();
-      await relay?.stop();
-      await closeFeedsAndEngines();
-    },
+    stoppedPart: stoppedParts.first,
+    // Once: a signal and a stopped part may both ask for it.
+    stop: () =>
+      (stopped ??= (async () => {
+        stopping = true;
+        clearInterval(headTimer);
+        stopLoopDelay();
+        fanoutCounts?.stop();
+        peerCounts?.stop();
+        viewerSampler?.stop();
+        await realtime?.close();
+        http.close();
+        await relay?.stop();
+        await closeFeedsAndEngines();
+      })()),
   };
 }

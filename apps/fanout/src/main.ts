@@ -1,5 +1,5 @@
 import { loadConfig } from '@parley/app-api';
-import { startFanoutNode, stopOnSignals } from '@parley/app-api/cluster';
+import { exitWhenAPartStops, startFanoutNode, stopOnSignals } from '@parley/app-api/cluster';
 
 /**
  * A fan-out node of the cluster profile: `/ws`, `/sse`, `/healthz`, `/readyz`, `/metrics`.
@@ -8,3 +8,4 @@ import { startFanoutNode, stopOnSignals } from '@parley/app-api/cluster';
  */
 const node = await startFanoutNode(loadConfig({ PARLEY_PROFILE: 'cluster', ...process.env }));
 stopOnSignals('fanout', node.ctx.logger, () => node.stop());
+exitWhenAPartStops(node, node.ctx.logger);

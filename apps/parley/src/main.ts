@@ -1,4 +1,4 @@
-import { loadConfig, startParley } from '@parley/app-api';
+import { exitWhenAPartStops, loadConfig, startParley } from '@parley/app-api';
 
 /** The embedded profile: one process, SQLite under PARLEY_DATA_DIR, every surface. */
 const config = loadConfig();
@@ -8,13 +8,17 @@ if (config.PARLEY_PROFILE === 'cluster') {
   process.exit(2);
 }
 const parley = await startParley(config);
+const logger = parley.ctx.logger;
 let stopping = false;
-const stop = async (signal: string) => {
+const onSignal = async (signal: string) => {
   if (stopping) return;
   stopping = true;
-  parley.ctx.logger.info({ signal }, 'stopping');
+  logger.info({ signal }, 'stopping');
   await parley.stop();
   process.exit(0);
 };
-process.on('SIGINT', () => void stop('SIGINT'));
-process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void onSignal('SIGINT'));
+process.on('SIGTERM', () => void onSignal('SIGTERM'));
+// A relay, projector or network thread that stopped does not come back in this process: exit 1 so
+// that a supervisor restarts it (/healthz and /readyz answer 503 meanwhile).
+exitWhenAPartStops(parley, logger);
