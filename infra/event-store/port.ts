@@ -74,6 +74,11 @@ export interface SubscribeOptions {
    * appends wake it: fewer, larger batches for the store to serve.
    */
   minIntervalMs?: number;
+  /**
+   * A read of the log failed (`failures` in a row). It is read again after a pause of 100 ms,
+   * doubling up to 5 s; the subscription ends only when closed or when its handler throws.
+   */
+  onReadError?: (error: unknown, failures: number) => void;
 }
 
 export interface EventStore {

@@ -9,6 +9,9 @@ export type AppendListener = (wake: () => void) => () => void;
  * rest. One listener and one timer live as long as the subscription: the hot path (an append per
  * batch) allocates no abort controller, signal or listener per wake-up, and reads the log once.
  */
+const firstReadRetryMs = 100;
+const maxReadRetryMs = 5_000;
+
 export function pollingSubscription<E extends { position: number }>(
   readAll: (after: number, limit: number) => Promise<E[]>,
   onAppend: AppendListener,
@@ -43,25 +46,42 @@ export function pollingSubscription<E extends { position: number }>(
     return new Promise<void>((resolve) => (wakeSleeper = resolve));
   };
 
+  /** Waits `ms`, or until the subscription is closed. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      endWait = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => (endWait = null));
+  let failedReads = 0;
+
   const run = async () => {
     try {
       while (!stopped) {
         // Only a follower that has caught up waits: a full batch means more is there to read now.
         const early = caughtUp ? lastReadAt + minIntervalMs - Date.now() : 0;
         if (early > 0) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, early);
-            endWait = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          endWait = null;
+          await pause(early);
           if (stopped) return;
         }
         news = false;
         lastReadAt = Date.now();
-        const batch = await readAll(position, batchSize);
+        let batch: E[];
+        try {
+          batch = await readAll(position, batchSize);
+          failedReads = 0;
+        } catch (error) {
+          // Reading the log is safe to repeat, and its failures are mostly a connection that
+          // dropped: read again after a pause instead of ending the follower (a relay or a feed
+          // that ended stops its process). A handler that throws still ends it.
+          if (stopped) return;
+          failedReads++;
+          options.onReadError?.(error, failedReads);
+          await pause(Math.min(maxReadRetryMs, firstReadRetryMs * 2 ** (failedReads - 1)));
+          continue;
+        }
         caughtUp = batch.length < batchSize;
         if (stopped) return;
         if (batch.length === 0) {

@@ -139,4 +139,56 @@ describe('pollingSubscription', () => {
     sub.close();
     await sub.done;
   });
+
+  it('reads again after a failed read, with growing pauses, and delivers everything once; a throwing handler still ends it', async () => {
+    const log = memoryLog();
+    log.append(3, { notify: false });
+    let failuresLeft = 3;
+    const readAll = async (after: number, limit: number) => {
+      if (failuresLeft > 0) {
+        failuresLeft--;
+        throw new Error('Connection terminated unexpectedly');
+      }
+      return log.readAll(after, limit);
+    };
+    const reported: Array<[string, number, number]> = [];
+    const started = Date.now();
+    const seen: number[] = [];
+    const sub = pollingSubscription(readAll, onEmit(log.appended), 0, (batch) => void seen.push(...batch.map((e) => e.position)), {
+      pollMs: 60_000,
+      onReadError: (error, failures) => reported.push([(error as Error).message, failures, Date.now() - started]),
+    });
+    await until(() => seen.length === 3, 'the 3 events after the failed reads');
+    expect(seen).toEqual([1, 2, 3]);
+    expect(reported.map(([message, failures]) => [message, failures])).toEqual([
+      ['Connection terminated unexpectedly', 1],
+      ['Connection terminated unexpectedly', 2],
+      ['Connection terminated unexpectedly', 3],
+    ]);
+    // Pauses of 100, 200 and 400 ms before the reads that followed the failures.
+    expect(reported[2]![2]).toBeGreaterThanOrEqual(290);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(690);
+    log.append(1);
+    await until(() => seen.length === 4, 'a live append after recovering');
+    sub.close();
+    await sub.done;
+
+    const failing = pollingSubscription(log.readAll, onEmit(log.appended), 0, () => {
+      throw new Error('handler failed');
+    }, { pollMs: 60_000 });
+    await expect(failing.done).rejects.toThrow('handler failed');
+  });
+
+  it('closing during the pause after a failed read ends the subscription at once', async () => {
+    let reads = 0;
+    const sub = pollingSubscription(async () => {
+      reads++;
+      throw new Error('no database');
+    }, () => () => undefined, 0, () => undefined, { pollMs: 60_000 });
+    await until(() => reads >= 3, 'three failed reads (then a pause of 400 ms)');
+    sub.close();
+    const closed = Date.now();
+    await sub.done;
+    expect(Date.now() - closed).toBeLessThan(500);
+  });
 });

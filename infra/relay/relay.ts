@@ -30,6 +30,8 @@ export interface RelayDeps {
   checkpointEveryMs?: number;
   /** Called once per event the bus acknowledged, with its age in ms (now minus its `recordedAt`). */
   observeEventAge?: (ms: number) => void;
+  /** A read of the store's log failed; the relay reads again after a pause (`SubscribeOptions.onReadError`). */
+  onReadError?: (error: unknown, failures: number) => void;
 }
 
 /**
@@ -95,7 +97,7 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
     };
 
   const { store, bus } = deps;
-  const options: SubscribeOptions = { batchSize: deps.batchSize ?? 1000, pollMs: deps.pollMs ?? 200 };
+  const options: SubscribeOptions = { batchSize: deps.batchSize ?? 1000, pollMs: deps.pollMs ?? 200, onReadError: deps.onReadError };
   // Where the store keeps each event as JSON text and the bus carries text, the log goes through
   // as read: parsing and re-encoding it cost a fifth of the relay's CPU per event from PostgreSQL to
   // Kafka (infra/relay/bench.ts).

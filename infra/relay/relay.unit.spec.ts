@@ -199,6 +199,29 @@ describe('relay', () => {
     await store.close();
   });
 
+  it('reads again after a failed read of the log, says so, and publishes every event once', async () => {
+    const store = sqliteEventStore({ file: ':memory:' });
+    let failuresLeft = 2;
+    const flakyReadAll = async (after: number, limit: number) => {
+      if (failuresLeft-- > 0) throw new Error('Connection terminated unexpectedly');
+      return store.readAll(after, limit);
+    };
+    const flaky: EventStore = { ...store, subscribeToAll: (after, handler, options) => pollingSubscription(flakyReadAll, () => () => undefined, after, handler, { ...options, pollMs: 10 }) };
+    const bus = inprocBus();
+    const published: number[] = [];
+    await bus.subscribe({ group: 'test' }, (batch) => void published.push(...batch.map((e) => e.position)));
+    await store.append('room-0', [{ id: randomUUID(), type: 'E', data: {} }, { id: randomUUID(), type: 'E', data: {} }], 'any');
+    const readErrors: number[] = [];
+    const relay = await startRelay({ store: flaky, bus, checkpoints: memoryCheckpoints(), onReadError: (_error, failures) => readErrors.push(failures) });
+    await until(() => published.length === 2);
+    expect(published).toEqual([1, 2]);
+    expect(readErrors).toEqual([1, 2]);
+    expect(relay.running()).toBe(true);
+    expect(relay.failure()).toBeNull();
+    await relay.stop();
+    await store.close();
+  });
+
   it('settles moved() when the position moves, and reports no failure once stopped on purpose', async () => {
     const store = sqliteEventStore({ file: ':memory:' });
     const relay = await startRelay({ store, bus: inprocBus(), checkpoints: memoryCheckpoints(), pollMs: 10 });

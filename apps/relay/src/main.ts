@@ -21,7 +21,14 @@ const settings = clusterSettings();
 const store = await openClusterStore(settings);
 const bus = openClusterBus(settings, `parley-${config.PARLEY_NODE_ID}`, 'latest');
 const checkpoints = sqliteCheckpoints(join(config.PARLEY_DATA_DIR, 'checkpoints.db'));
-const relay = await startRelay({ store, bus, checkpoints, observeEventAge: eventAgeHistogram(metrics, 'relay') });
+const relay = await startRelay({
+  store,
+  bus,
+  checkpoints,
+  observeEventAge: eventAgeHistogram(metrics, 'relay'),
+  // A dropped PostgreSQL connection is read through again; only the bus giving up ends the relay.
+  onReadError: (err, failures) => logger.warn({ err, failures }, 'could not read the event log; reading again'),
+});
 relay.done.then(
   () => undefined,
   (error: unknown) => {
