@@ -3,8 +3,9 @@
 // (scripts/services), then the relay, 2 api nodes, 2 fan-out nodes (`--apis N`, `--fanouts N`: 1 to 9
 // each, see cluster-shape.mjs) and the ClickHouse projector,
 // each with its own PARLEY_DATA_DIR under .services/cluster/ and one shared PARLEY_JWT_SECRET
-// (generated once into .services/cluster/jwt-secret). Ctrl-C (or SIGTERM) stops every process it
-// started and then the services; `--keep-services` leaves the services running (faster next start).
+// (generated once into .services/cluster/jwt-secret). A node that exits by itself is started again
+// (the cluster stops instead when one exits a sixth time within a minute). Ctrl-C (or SIGTERM) stops
+// every process it started and then the services; `--keep-services` leaves the services running.
 // `--stop-services`, the old opt-in, is accepted and changes nothing.
 //
 //   npm run cluster [-- --keep-services] [--apis 2] [--fanouts 2]
@@ -14,6 +15,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clusterProcesses, clusterShapeArg } from './cluster-shape.mjs';
+import { restartDecision } from './restart-policy.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const clusterDir = join(root, '.services', 'cluster');
@@ -55,6 +57,8 @@ const entry = {
 };
 
 const children = new Map();
+/** When each node exited by itself, within the last minute (restart-policy.mjs). */
+const exits = new Map();
 let stopping = false;
 let servicesStart; // the `all.sh start` run
 
@@ -91,10 +95,21 @@ function start(p) {
   children.set(p.name, child);
   child.on('exit', (code, signal) => {
     children.delete(p.name);
-    if (!stopping) {
-      console.error(`${p.name} exited (${signal ?? code}); see ${relative(root, join(dataDir, 'process.log'))}. Stopping the cluster.`);
+    if (stopping) return;
+    // A node exits by itself when a part of it stopped for good (its log says which): a new
+    // process resumes from its checkpoints. A node that keeps exiting stops the cluster.
+    const log = relative(root, join(dataDir, 'process.log'));
+    const { restart, recent } = restartDecision(exits.get(p.name) ?? [], Date.now());
+    exits.set(p.name, recent);
+    if (!restart) {
+      console.error(`${p.name} exited (${signal ?? code}) ${recent.length} times within a minute; see ${log}. Stopping the cluster.`);
       void stop(1);
+      return;
     }
+    console.error(`${p.name} exited (${signal ?? code}); see ${log}. Starting it again.`);
+    setTimeout(() => {
+      if (!stopping) start(p);
+    }, 1000);
   });
   return child;
 }

@@ -4,7 +4,7 @@ import type { StoppedPart } from './stopped-parts.js';
 /**
  * For a process's entry point: once a part of the node stops by itself, stop the rest (viewers get
  * 1001 and reconnect elsewhere, the relay writes its checkpoint) and exit with code 1, so that a
- * supervisor (systemd, a container runtime, `npm run cluster`'s own) starts it again. A process that
+ * supervisor (systemd, a container runtime, `npm run cluster`) starts it again. A process that
  * stayed up would answer 503 for good, and most supervisors restart exits, not failing probes.
  */
 export function exitWhenAPartStops(node: { stoppedPart: Promise<StoppedPart>; stop(): Promise<void> }, logger: Logger, exit: (code: number) => void = (code) => process.exit(code)): void {
