@@ -114,10 +114,16 @@ export function sqliteProjector({ db, projections, onCommit }: SqliteProjectorOp
     const advanced = new Map<string, number>();
     for (const p of targets) {
       const from = positions.get(p.name) ?? 0;
-      const fresh = events.filter((event) => event.position > from);
+      // Past the projection's position, each position once (a batch may carry an event twice).
+      const fresh: StoredEventLike[] = [];
+      let at = from;
+      for (const event of events) {
+        if (event.position <= at) continue;
+        fresh.push(event);
+        at = event.position;
+      }
       if (p.applyBatch) p.applyBatch(db, fresh);
       else for (const event of fresh) p.apply(db, event);
-      const at = fresh.length > 0 ? fresh[fresh.length - 1]!.position : from;
       if (at !== from) {
         writePosition.run(at, p.name);
         advanced.set(p.name, at);

@@ -46,6 +46,14 @@ describe('sqliteProjector', () => {
     expect(dumpTables(chunked, [...allTables, 'projection_positions'])).toEqual(before);
   });
 
+  it('applies an event that a batch carries twice once', () => {
+    const { events } = streamRoomScenario();
+    const { db } = projected(events);
+    const doubled = new Database(':memory:');
+    sqliteProjector({ db: doubled, projections: allProjections() }).applyBatch(events.flatMap((e) => [e, e]));
+    expect(dumpTables(doubled, [...allTables, 'projection_positions'])).toEqual(dumpTables(db, [...allTables, 'projection_positions']));
+  });
+
   it('applies an unordered batch in position order', () => {
     const { events } = streamRoomScenario();
     const { db } = projected(events);
