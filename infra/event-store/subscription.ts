@@ -3,15 +3,16 @@ import type { SubscribeOptions, Subscription } from './port.js';
 /** Registers `wake` to run on every append the adapter learns of; returns the unregistration. */
 export type AppendListener = (wake: () => void) => () => void;
 
+/** The pause after a failed read of the log, doubling per failure in a row up to the cap. */
+const firstReadRetryMs = 100;
+const maxReadRetryMs = 5_000;
+
 /**
  * A catch-up-then-follow subscription built on `readAll`. `onAppend` wakes it when the adapter
  * learns of a new append (adapters without push never call it); polling every `pollMs` covers the
  * rest. One listener and one timer live as long as the subscription: the hot path (an append per
  * batch) allocates no abort controller, signal or listener per wake-up, and reads the log once.
  */
-const firstReadRetryMs = 100;
-const maxReadRetryMs = 5_000;
-
 export function pollingSubscription<E extends { position: number }>(
   readAll: (after: number, limit: number) => Promise<E[]>,
   onAppend: AppendListener,
