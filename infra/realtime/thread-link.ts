@@ -1,3 +1,5 @@
+import { NextSignal } from '../signal/index.js';
+
 /**
  * Deliveries posted to the thread and not yet done (a publish counts one per subscriber there)
  * above which the bus waits, and below which it goes on: about a tenth of a second of sending.
@@ -13,7 +15,7 @@ export class ThreadLink {
   private deliveries = 0;
   private readonly inFlight: number[] = [];
   private outstanding = 0;
-  private catchingUp: { promise: Promise<void>; resolve: () => void } | undefined;
+  private readonly caughtUpSignal = new NextSignal();
   private gone = false;
 
   constructor(private readonly port: { postMessage(batch: unknown[]): void }) {}
@@ -37,28 +39,18 @@ export class ThreadLink {
   /** The thread has done the oldest batch it was sent. */
   processed(): void {
     this.outstanding -= this.inFlight.shift() ?? 0;
-    if (this.outstanding <= lowWaterDeliveries) this.wake();
+    if (this.outstanding <= lowWaterDeliveries) this.caughtUpSignal.fire();
   }
 
   caughtUp(): Promise<void> | undefined {
     if (this.gone || this.outstanding <= highWaterDeliveries) return undefined;
-    if (!this.catchingUp) {
-      let resolve = () => undefined as void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.catchingUp = { promise, resolve };
-    }
-    return this.catchingUp.promise;
+    return this.caughtUpSignal.wait();
   }
 
   /** The thread is gone (stopped or died): nothing waits for it any more. */
   close(): void {
     this.gone = true;
-    this.wake();
-  }
-
-  private wake(): void {
-    this.catchingUp?.resolve();
-    this.catchingUp = undefined;
+    this.caughtUpSignal.fire();
   }
 
   subscribed(topic: string, delta: number): void {

@@ -1,5 +1,6 @@
 import type { Bus } from '../bus/port.js';
 import type { CheckpointStore } from '../checkpoints/port.js';
+import { NextSignal } from '../signal/index.js';
 import type { EventStore, SubscribeOptions, Subscription } from '../event-store/port.js';
 
 export interface Relay {
@@ -48,11 +49,7 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
   let writing: Promise<void> | undefined;
   let writeAgain = false;
   let trailing: NodeJS.Timeout | undefined;
-  let nextMove: { promise: Promise<void>; settle: () => void } | undefined;
-  const settleMove = () => {
-    nextMove?.settle();
-    nextMove = undefined;
-  };
+  const moved = new NextSignal();
 
   /** Writes the position; while a write is under way, one more follows it with the newest position. */
   const save = (): Promise<void> => {
@@ -89,7 +86,7 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
         for (const event of batch) observeEventAge(now - event.recordedAt);
       }
       position = batch[batch.length - 1]!.position;
-      settleMove();
+      moved.fire();
       // Not awaited: the next batch is published while the checkpoint is written.
       const wait = savedAt + every - Date.now();
       if (wait <= 0) void save();
@@ -110,7 +107,7 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
   let ended = false;
   const end = () => {
     ended = true;
-    settleMove();
+    moved.fire();
   };
   void sub.done.then(end, (error: unknown) => {
     if (!stopping) failure = error instanceof Error ? error : new Error(String(error));
@@ -120,15 +117,7 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
     position: () => position,
     failure: () => failure,
     running: () => !ended && !stopping,
-    moved() {
-      if (ended) return Promise.resolve();
-      if (!nextMove) {
-        let settle = () => undefined as void;
-        const promise = new Promise<void>((r) => (settle = r));
-        nextMove = { promise, settle };
-      }
-      return nextMove.promise;
-    },
+    moved: () => (ended ? Promise.resolve() : moved.wait()),
     done: sub.done,
     async stop() {
       stopping = true;

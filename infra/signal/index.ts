@@ -1,0 +1,1 @@
+export { NextSignal } from './next-signal.js';
