@@ -28,8 +28,6 @@ export interface NetworkThread {
    * relay; a Kafka consumer, its fetches) instead of queueing frames without bound.
    */
   caughtUp(): Promise<void> | undefined;
-  /** Why the thread ended when nobody asked it to (its viewers were closed then), else null. */
-  failure(): Error | null;
   /** Closes the thread's listening socket and connections, then ends the thread. */
   close(): Promise<void>;
 }
@@ -263,7 +261,6 @@ export async function startNetworkThread(options: NetworkThreadOptions): Promise
       onError(err, 'network thread message');
     }
   });
-  let failure: Error | null = null;
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   worker.on('error', (err) => onError(err, 'network thread'));
   void exited.then((code) => {
@@ -272,7 +269,7 @@ export async function startNetworkThread(options: NetworkThreadOptions): Promise
     // Whatever was still open there is gone: the viewers close as their sockets would have.
     for (const connId of [...sockets.keys()]) onClose(connId, closeCodes.goingAway, false);
     if (stopping) return;
-    failure = new Error(`network thread exited with code ${code}`);
+    const failure = new Error(`network thread exited with code ${code}`);
     if (options.onFailure) options.onFailure(failure);
     else onError(failure, 'network thread');
   });
@@ -294,7 +291,6 @@ export async function startNetworkThread(options: NetworkThreadOptions): Promise
       return subscribers;
     },
     caughtUp: () => link.caughtUp(),
-    failure: () => failure,
     async close() {
       if (stopping) return;
       stopping = true;
