@@ -97,6 +97,15 @@ function runViewers(): void {
         const request = frame.meta?.request;
         if (frame.t === 'msg' && typeof sentAt === 'number') flat.push(sentAt, receivedAt, typeof request === 'number' ? request : -1, typeof frame.ts === 'number' ? frame.ts : NaN);
       });
+      // A refused upgrade says which node refused and why (the stream-rooms error body), not only its status.
+      ws.once('unexpected-response', (request, response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk.slice(0, 500 - body.length)));
+        response.on('end', () => reject(new Error(`viewer of ${spec.room} on ${spec.url} refused: ${response.statusCode} ${body}`)));
+        response.on('error', () => reject(new Error(`viewer of ${spec.room} on ${spec.url} refused: ${response.statusCode}`)));
+        request.on('error', () => undefined);
+      });
       ws.once('error', reject);
       ws.once('close', () => reject(new Error(`viewer of ${spec.room} on ${spec.url} closed`)));
     });
