@@ -105,7 +105,9 @@ XML
 }
 
 # java with the broker's classpath ("libs/*" is expanded by java, not by the shell).
-JAVA_CMD=(java -Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+# PARLEY_KAFKA_JAVA_OPTS replaces the collector flags (split on spaces), e.g. to add -Xlog:gc:file=….
+# shellcheck disable=SC2206
+JAVA_CMD=(java -Xms512m -Xmx512m ${PARLEY_KAFKA_JAVA_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20} -Djava.awt.headless=true
   "-Dlog4j2.configurationFile=$KAFKA_LOG4J" -cp "$KAFKA_LIBS/*")
 
 svc_install() {
