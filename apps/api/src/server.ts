@@ -5,7 +5,7 @@ import { inprocBus, observedBus, type Bus } from '@parley/infra/bus';
 import { sqliteCheckpoints } from '@parley/infra/checkpoints';
 import { sqliteEventStore, sqliteLogReaderModule, type EventStore, type StoredEvent } from '@parley/infra/event-store';
 import { createHttpServer, type HttpReply, type HttpRequest, type HttpServer } from '@parley/infra/http';
-import { createLogger, MetricsRegistry, trackEventLoopDelay, type Logger } from '@parley/infra/observability';
+import { createLogger, MetricsRegistry, trackMainThread, type Logger } from '@parley/infra/observability';
 import { startRelay, type Relay } from '@parley/infra/relay';
 import { embeddedProjectionsModule, openSqliteReadModels } from '@parley/projections/worker';
 import { DirectoryCache } from './application/directory-cache.js';
@@ -94,7 +94,7 @@ const noRoute = (req: HttpRequest): HttpReply => ({ status: 404, body: { error: 
 export async function startParley(config: Config, overrides: ParleyOverrides = {}): Promise<Parley> {
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = new MetricsRegistry();
-  const stopLoopDelay = trackEventLoopDelay(metrics);
+  const stopMainThreadMetrics = trackMainThread(metrics);
   /** A follower of the store's log could not read it; it reads again after a pause of up to 5 s. */
   const logReadError = (follower: string) => (err: unknown, failures: number) => logger.warn({ err, failures, follower }, 'could not read the event log; reading again');
   const stoppedParts = new StoppedParts();
@@ -224,7 +224,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
         ...(config.PARLEY_REALTIME_PORT === undefined ? {} : { networkThread: { host: config.HOST, port: config.PARLEY_REALTIME_PORT } }),
       });
     } catch (error) {
-      stopLoopDelay();
+      stopMainThreadMetrics();
       peerCounts?.stop();
       await closeFeedsAndEngines();
       throw error;
@@ -312,7 +312,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
       (stopped ??= (async () => {
         stopping = true;
         clearInterval(headTimer);
-        stopLoopDelay();
+        stopMainThreadMetrics();
         fanoutCounts?.stop();
         peerCounts?.stop();
         viewerSampler?.stop();

@@ -3,7 +3,7 @@ import { loadConfig } from '@parley/app-api';
 import { clickhouseTarget, clusterSettings, openClusterBus, openClusterStore, startOpsServer, stopOnSignals } from '@parley/app-api/cluster';
 import type { BusSubscription } from '@parley/infra/bus';
 import type { StoredEvent } from '@parley/infra/event-store';
-import { createLogger, MetricsRegistry, trackEventLoopDelay } from '@parley/infra/observability';
+import { createLogger, MetricsRegistry, trackMainThread } from '@parley/infra/observability';
 import { clickhouseProjector } from '@parley/projections/clickhouse';
 import { coalescingWriter } from './coalescing-writer.js';
 
@@ -24,7 +24,7 @@ if (!config.CLICKHOUSE_URL) {
 const { url, database } = clickhouseTarget(config.CLICKHOUSE_URL);
 
 const metrics = new MetricsRegistry();
-trackEventLoopDelay(metrics);
+trackMainThread(metrics);
 const settings = clusterSettings();
 const store = await openClusterStore(settings);
 const client = createClient({ url, request_timeout: 30_000 });

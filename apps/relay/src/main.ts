@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { loadConfig } from '@parley/app-api';
 import { clusterSettings, eventAgeHistogram, openClusterBus, openClusterStore, startOpsServer, stopOnSignals } from '@parley/app-api/cluster';
 import { sqliteCheckpoints } from '@parley/infra/checkpoints';
-import { createLogger, MetricsRegistry, trackEventLoopDelay } from '@parley/infra/observability';
+import { createLogger, MetricsRegistry, trackMainThread } from '@parley/infra/observability';
 import { startRelay } from '@parley/infra/relay';
 
 /**
@@ -15,7 +15,7 @@ import { startRelay } from '@parley/infra/relay';
 const config = loadConfig({ PARLEY_PROFILE: 'cluster', PARLEY_NODE_ID: 'relay', ...process.env });
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'relay' });
 const metrics = new MetricsRegistry();
-trackEventLoopDelay(metrics);
+trackMainThread(metrics);
 const settings = clusterSettings();
 
 const store = await openClusterStore(settings);

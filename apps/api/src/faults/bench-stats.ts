@@ -87,3 +87,30 @@ export function eventAgesBetween(before: string, after: string): Partial<Record<
   }
   return out;
 }
+
+export interface GcPauseSummary {
+  pauses: number;
+  /** Their total, in ms. */
+  pausedMs: number;
+  /** Pauses longer than 10 ms: each delays everything the process had in hand by as much. */
+  over10Ms: number;
+  /** The upper bound of the bucket holding the longest pause. */
+  longestAtMostMs: number;
+}
+
+/** A process's garbage-collection pauses between two scrapes of its /metrics (`parley_gc_pause_seconds`), or null when it reports none. */
+export function gcPausesBetween(before: string, after: string): GcPauseSummary | null {
+  const name = 'parley_gc_pause_seconds';
+  const seen = bucketsBetween(histogramBuckets(before, name), histogramBuckets(after, name));
+  const pauses = seen.at(-1)?.[1] ?? 0;
+  if (pauses <= 0) return null;
+  const sumOf = (text: string) => metricValue(text, `${name}_sum `) ?? 0;
+  const restarted = (histogramBuckets(after, name).at(-1)?.[1] ?? 0) < (histogramBuckets(before, name).at(-1)?.[1] ?? 0);
+  const within10Ms = seen.find(([bound]) => bound >= 0.01)?.[1] ?? 0;
+  return {
+    pauses,
+    pausedMs: Math.round((sumOf(after) - (restarted ? 0 : sumOf(before))) * 1000),
+    over10Ms: pauses - within10Ms,
+    longestAtMostMs: quantileBound(seen, 1) * 1000,
+  };
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '@parley/infra/observability';
+import { gcPauseBuckets, MetricsRegistry } from '@parley/infra/observability';
 import { eventAgeHistogram } from '../ops/event-age.js';
-import { bucketsBetween, eventAgesBetween, histogramBuckets, quantileBound } from './bench-stats.js';
+import { bucketsBetween, eventAgesBetween, gcPausesBetween, histogramBuckets, quantileBound } from './bench-stats.js';
 
 const scrape = (counts: number[]) =>
   [
@@ -48,5 +48,23 @@ describe('histogram quantiles from /metrics', () => {
     relay(-20); // a writer's clock ahead of this one: counted as no age at all
     expect(eventAgesBetween(before, metrics.render()).relay).toEqual({ events: 101, p50AtMostMs: 5, p99AtMostMs: 5 });
     expect(eventAgesBetween(metrics.render(), metrics.render())).toEqual({});
+  });
+
+  it('sums up the garbage-collection pauses a process reports, over what happened between two scrapes', () => {
+    const metrics = new MetricsRegistry();
+    const pauses = metrics.histogram('parley_gc_pause_seconds', 'pauses', gcPauseBuckets);
+    pauses.observe({}, 0.2); // before the run: not counted
+    const before = metrics.render();
+    for (let i = 0; i < 97; i++) pauses.observe({}, 0.0004);
+    pauses.observe({}, 0.008);
+    pauses.observe({}, 0.012);
+    pauses.observe({}, 0.03);
+    expect(gcPausesBetween(before, metrics.render())).toEqual({ pauses: 100, pausedMs: Math.round(97 * 0.4 + 8 + 12 + 30), over10Ms: 2, longestAtMostMs: 50 });
+    expect(gcPausesBetween(metrics.render(), metrics.render())).toBeNull();
+    expect(gcPausesBetween('', 'parley_other_total 3')).toBeNull();
+    // The process restarted between the scrapes: what it counted since.
+    const restarted = new MetricsRegistry();
+    restarted.histogram('parley_gc_pause_seconds', 'pauses', gcPauseBuckets).observe({}, 0.002);
+    expect(gcPausesBetween(metrics.render(), restarted.render())).toEqual({ pauses: 1, pausedMs: 2, over10Ms: 0, longestAtMostMs: 2.5 });
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { cliArg, clusterShapeArgs, eventAgesBetween, metricValue, numberArg, percentile, scrapeMetrics } from './bench-stats.js';
+import { cliArg, clusterShapeArgs, eventAgesBetween, gcPausesBetween, metricValue, numberArg, percentile, scrapeMetrics } from './bench-stats.js';
 import { createRoom, repoRoot, startEmbedded, startTestCluster, type Room } from './cluster-harness.js';
 import { describeDiskStalls, startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
@@ -167,6 +167,9 @@ async function latencyRun(viewers: LatencyViewers, targets: string[], rooms: obj
   const eventAges = Object.fromEntries(
     [...scrapedAfter].map(([name, text]) => [name, eventAgesBetween(scrapedBefore.get(name) ?? '', text)] as const).filter(([, ages]) => Object.keys(ages).length > 0),
   );
+  const gcPauses = Object.fromEntries(
+    [...scrapedAfter].map(([name, text]) => [name, gcPausesBetween(scrapedBefore.get(name) ?? '', text)] as const).filter(([, pauses]) => pauses !== null),
+  );
   const latencies = await viewers.collect(startedAt);
   latencies.sort((a, b) => a - b);
   lagSamples.sort((a, b) => a - b);
@@ -184,6 +187,7 @@ async function latencyRun(viewers: LatencyViewers, targets: string[], rooms: obj
     cpuPercent: cpu.byProcess,
     cpuPercentTotal: cpu.total,
     eventAgeMs: eventAges,
+    gcPauses,
     projectionLagMs: projectorUrl ? { samples: lagSamples.length, p50: percentile(lagSamples, 50), p99: percentile(lagSamples, 99), max: lagSamples.at(-1) ?? NaN } : null,
   };
 }

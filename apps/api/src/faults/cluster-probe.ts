@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { cliArg, clusterShapeArgs, eventAgesBetween, metricValue, numberArg, percentile, scrapeMetrics } from './bench-stats.js';
+import { cliArg, clusterShapeArgs, eventAgesBetween, gcPausesBetween, metricValue, numberArg, percentile, scrapeMetrics } from './bench-stats.js';
 import { createRoom, startTestCluster, type Room } from './cluster-harness.js';
 import { startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { RawHttpPool } from '../../../../loadtest/clients/raw-http.mjs';
@@ -17,8 +17,9 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  * and prints, per process, the event-loop delay (p99 over the last 10 s window), for api nodes the
  * mean append time, for the relay and the fan-out nodes how old events were when the relay had them
  * on Kafka and when a node sent their frames (bucket bounds of their `*_event_age_seconds`
- * histograms over the measured part), and how often the disk stalled a durable write meanwhile
- * (disk-stalls.mjs).
+ * histograms over the measured part), each process's garbage-collection pauses over the measured
+ * part (`gcPauses`: how many, their total, how many over 10 ms, the longest's bucket bound), and how
+ * often the disk stalled a durable write meanwhile (disk-stalls.mjs).
  * Profiles: PARLEY_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'.
  *
  * `--warmup S` sends the same load for S seconds first, unmeasured. `--projector` runs the
@@ -129,6 +130,7 @@ try {
       eventLoopDelayP99Ms: Math.round(value('parley_event_loop_delay_seconds{quantile="0.99"}') * 1000),
       ...(appends > 0 ? { meanAppendMs: Math.round((1000 * value('parley_event_store_append_duration_seconds_sum')) / appends) } : {}),
       ...eventAgesBetween(before.get(name) ?? '', text),
+      gcPauses: gcPausesBetween(before.get(name) ?? '', text),
     };
   }
   console.log(
