@@ -101,11 +101,13 @@ export interface GcPauseSummary {
 /** A process's garbage-collection pauses between two scrapes of its /metrics (`parley_gc_pause_seconds`), or null when it reports none. */
 export function gcPausesBetween(before: string, after: string): GcPauseSummary | null {
   const name = 'parley_gc_pause_seconds';
-  const seen = bucketsBetween(histogramBuckets(before, name), histogramBuckets(after, name));
+  const [was, is] = [histogramBuckets(before, name), histogramBuckets(after, name)];
+  const seen = bucketsBetween(was, is);
   const pauses = seen.at(-1)?.[1] ?? 0;
   if (pauses <= 0) return null;
   const sumOf = (text: string) => metricValue(text, `${name}_sum `) ?? 0;
-  const restarted = (histogramBuckets(after, name).at(-1)?.[1] ?? 0) < (histogramBuckets(before, name).at(-1)?.[1] ?? 0);
+  // As in bucketsBetween: a process that counts fewer now restarted, and counts from zero.
+  const restarted = (is.at(-1)?.[1] ?? 0) < (was.at(-1)?.[1] ?? 0);
   const within10Ms = seen.find(([bound]) => bound >= 0.01)?.[1] ?? 0;
   return {
     pauses,
