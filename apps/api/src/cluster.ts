@@ -140,6 +140,7 @@ export async function startFanoutNode(config: Config, overrides: ParleyOverrides
 
 export { clickhouseTarget } from './application/admin-analytics.js';
 export { exitWhenAPartStops } from './ops/exit-when-a-part-stops.js';
+export { logReadErrors } from './ops/log-read-errors.js';
 export { eventAgeHistogram } from './ops/event-age.js';
 
 /** `/healthz`, `/readyz` and `/metrics` for a process without a public surface (relay, projector). */

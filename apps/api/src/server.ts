@@ -17,6 +17,7 @@ import type { ApiContext } from './context.js';
 import { docsPage } from './openapi/docs-page.js';
 import { openApiDocument } from './openapi/document.js';
 import { instrumentedStore } from './ops/instrumented-store.js';
+import { logReadErrors } from './ops/log-read-errors.js';
 import { mountOps } from './ops/routes.js';
 import { StoppedParts, type StoppedPart } from './ops/stopped-parts.js';
 import { idSecretFrom, INTERNAL_KEY_HEADER, internalKeyFrom, serverSecret } from './secrets.js';
@@ -95,8 +96,6 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = new MetricsRegistry();
   const stopMainThreadMetrics = trackMainThread(metrics);
-  /** A follower of the store's log could not read it; it reads again after a pause of up to 5 s. */
-  const logReadError = (follower: string) => (err: unknown, failures: number) => logger.warn({ err, failures, follower }, 'could not read the event log; reading again');
   const stoppedParts = new StoppedParts();
   let stopping = false;
   let stopped: Promise<void> | undefined;
@@ -181,7 +180,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     ? store.subscribeToAll(serveApi ? projector.position() : await store.headPosition(), (batch) => {
         observe(batch);
         if (serveApi) return projector.applyBatch(batch);
-      }, { minIntervalMs: config.PARLEY_READ_MODEL_FEED_INTERVAL_MS, onReadError: logReadError('read-model feed') })
+      }, { minIntervalMs: config.PARLEY_READ_MODEL_FEED_INTERVAL_MS, onReadError: logReadErrors(logger, 'read-model feed') })
     : null;
   storeFeed?.done.catch((error: unknown) => partStopped('read-model feed', error instanceof Error ? error : new Error(String(error))));
   // ClickHouse read models and admin analytics, only when configured (group `clickhouse-projector`).
@@ -254,7 +253,7 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
         })
       : null;
 
-  const relay = overrides.runRelay === false ? null : await startRelay({ store, bus, checkpoints, observeEventAge: eventAgeHistogram(metrics, 'relay'), onReadError: logReadError('relay') });
+  const relay = overrides.runRelay === false ? null : await startRelay({ store, bus, checkpoints, observeEventAge: eventAgeHistogram(metrics, 'relay'), onReadError: logReadErrors(logger, 'relay') });
   relay?.done.catch(() => {
     const failure = relay.failure();
     if (failure) partStopped('relay', failure);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadConfig } from '@parley/app-api';
-import { clusterSettings, eventAgeHistogram, openClusterBus, openClusterStore, startOpsServer, stopOnSignals } from '@parley/app-api/cluster';
+import { clusterSettings, eventAgeHistogram, logReadErrors, openClusterBus, openClusterStore, startOpsServer, stopOnSignals } from '@parley/app-api/cluster';
 import { sqliteCheckpoints } from '@parley/infra/checkpoints';
 import { createLogger, MetricsRegistry, trackMainThread } from '@parley/infra/observability';
 import { startRelay } from '@parley/infra/relay';
@@ -27,7 +27,7 @@ const relay = await startRelay({
   checkpoints,
   observeEventAge: eventAgeHistogram(metrics, 'relay'),
   // A dropped PostgreSQL connection is read through again; only the bus giving up ends the relay.
-  onReadError: (err, failures) => logger.warn({ err, failures }, 'could not read the event log; reading again'),
+  onReadError: logReadErrors(logger, 'relay'),
 });
 relay.done.then(
   () => undefined,
