@@ -29,7 +29,7 @@ let cluster: TestCluster;
 let owner: string;
 
 beforeAll(async () => {
-  cluster = await startTestCluster({ apis: 2, fanouts: 2, projector: true });
+  cluster = await startTestCluster({ apis: 2, fanouts: 2, projector: true, viewerSampleMs: 500 });
   owner = await cluster.identity('discord:cluster-owner');
 }, 600_000); // a cold start installs the services first
 

@@ -145,6 +145,12 @@ export interface TestClusterOptions {
   kafkaBrokers?: string;
   databaseUrl?: string;
   clickhouseUrl?: string;
+  /**
+   * How often each fan-out node records its viewers in ClickHouse (ms). Default: the nodes' own
+   * (`PARLEY_VIEWER_SAMPLE_MS`, 10 s), as `npm run cluster` runs them; a test that reads the samples
+   * asks for less so that it need not wait.
+   */
+  viewerSampleMs?: number;
 }
 
 export interface TestCluster {
@@ -204,7 +210,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const relay = await make('relay', 'relay');
   // Api nodes read the admin analytics (query only); the projector app alone writes them.
   // Fan-out nodes record their viewer counts in ClickHouse (admin viewer stats); they project nothing.
-  const fanoutEnv: Record<string, string> = clickhouse ? { ...clickhouseEnv, PARLEY_CLICKHOUSE_ROLE: 'query', PARLEY_VIEWER_SAMPLE_MS: '500' } : {};
+  const fanoutEnv: Record<string, string> = clickhouse ? { ...clickhouseEnv, PARLEY_CLICKHOUSE_ROLE: 'query', ...(options.viewerSampleMs ? { PARLEY_VIEWER_SAMPLE_MS: String(options.viewerSampleMs) } : {}) } : {};
   // Each fan-out node asks the others for their viewers (max_viewers and presence count the whole room).
   const fanoutPorts = await Promise.all(Array.from({ length: options.fanouts ?? 2 }, () => freePort()));
   const peersOf = (i: number) => fanoutPorts.filter((_, j) => j !== i).map((p) => `http://127.0.0.1:${p}`).join(',');
