@@ -7,6 +7,7 @@ import { createHttpServer } from '@parley/infra/http';
 import type { Logger, MetricsRegistry } from '@parley/infra/observability';
 import { loadConfig, type Config } from './config.js';
 import { exitWhenAPartStops } from './ops/exit-when-a-part-stops.js';
+import { stopOnSignals } from './ops/stop-on-signals.js';
 import { mountOps } from './ops/routes.js';
 import { startParley, type Parley, type ParleyOverrides } from './server.js';
 
@@ -140,6 +141,7 @@ export async function startFanoutNode(config: Config, overrides: ParleyOverrides
 
 export { clickhouseTarget } from './application/admin-analytics.js';
 export { exitWhenAPartStops } from './ops/exit-when-a-part-stops.js';
+export { stopOnSignals } from './ops/stop-on-signals.js';
 export { logReadErrors } from './ops/log-read-errors.js';
 export { eventAgeHistogram } from './ops/event-age.js';
 
@@ -156,28 +158,6 @@ export async function startOpsServer(options: {
   http.route('any', '/*', (req) => ({ status: 404, body: { error: 'Not Found', message: `No route for ${req.method} ${req.path}`, status: 404 } }), { name: 'not-found' });
   const port = await http.listen(options.host, options.port);
   return { port, close: () => http.close() };
-}
-
-/**
- * Runs a started process until SIGINT or SIGTERM, then stops it once and exits. A second signal
- * while stopping exits at once.
- */
-export function stopOnSignals(name: string, logger: Logger, stop: () => Promise<void>): void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    logger.info({ signal, process: name }, 'stopping');
-    stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error, process: name }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 }
 
 /** `node --import tsx apps/api/src/cluster.ts`: one api node of the cluster profile. */

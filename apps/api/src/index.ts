@@ -3,3 +3,4 @@ export { startParley, VERSION, type Parley, type ParleyOverrides } from './serve
 export { serverSecret } from './secrets.js';
 export type { AppRouter } from './trpc/index.js';
 export { exitWhenAPartStops } from './ops/exit-when-a-part-stops.js';
+export { stopOnSignals } from './ops/stop-on-signals.js';

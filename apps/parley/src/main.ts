@@ -1,4 +1,4 @@
-import { exitWhenAPartStops, loadConfig, startParley } from '@parley/app-api';
+import { exitWhenAPartStops, loadConfig, startParley, stopOnSignals } from '@parley/app-api';
 
 /** The embedded profile: one process, SQLite under PARLEY_DATA_DIR, every surface. */
 const config = loadConfig();
@@ -9,16 +9,7 @@ if (config.PARLEY_PROFILE === 'cluster') {
 }
 const parley = await startParley(config);
 const logger = parley.ctx.logger;
-let stopping = false;
-const onSignal = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping');
-  await parley.stop();
-  process.exit(0);
-};
-process.on('SIGINT', () => void onSignal('SIGINT'));
-process.on('SIGTERM', () => void onSignal('SIGTERM'));
+stopOnSignals('embedded', logger, () => parley.stop());
 // A relay, projector or network thread that stopped does not come back in this process: exit 1 so
 // that a supervisor restarts it (/healthz and /readyz answer 503 meanwhile).
 exitWhenAPartStops(parley, logger);
