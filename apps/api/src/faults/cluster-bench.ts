@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { clickhouseWorkBetween, readClickhouseEvents } from './clickhouse-work.js';
 import { cliArg, clusterShapeArgs, eventAgesBetween, gcPausesBetween, metricValue, numberArg, percentile, scrapeMetrics } from './bench-stats.js';
 import { createRoom, repoRoot, startEmbedded, startTestCluster, type Room } from './cluster-harness.js';
 import { describeDiskStalls, startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
@@ -21,7 +22,8 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  * loop at half that rate for `seconds` while two WebSocket viewers per room (spread over the
  * fan-out nodes in the cluster) measure receive time − meta.sentAt. The cluster runs
  * `--apis` api nodes and `--fanouts` fan-out nodes (2 and 2 by default, as `npm run cluster`),
- * the relay and the ClickHouse projector; the projector's lag gauge is sampled meanwhile.
+ * the relay and the ClickHouse projector; the projector's lag gauge is sampled meanwhile, and
+ * ClickHouse's `system.events` read before and after (`clickhouse`: inserts, queries, rows).
  * The viewers run in a process of their own (latency-viewers.ts) that keeps only numbers;
  * loadtest/clients/disk-stalls.mjs reports how often the disk stalled a durable write meanwhile.
  * Every run also reports the CPU each Parley process and each service took (% of one core), and
@@ -114,7 +116,13 @@ async function scrapeGauge(url: string, name: string): Promise<number | null> {
   }
 }
 
-async function measure(profile: string, targets: string[], fanouts: string[], owner: string, projectorUrl: string | null, processes: Processes) {
+/** The projector's ops URL (its lag gauge) and its ClickHouse server (what the server did). */
+interface ProjectorTarget {
+  url: string;
+  clickhouseUrl: string;
+}
+
+async function measure(profile: string, targets: string[], fanouts: string[], owner: string, projector: ProjectorTarget | null, processes: Processes) {
   const rooms: Room[] = [];
   for (let i = 0; i < roomCount; i++) rooms.push(await createRoom(targets[0]!, owner, `bench ${i}`));
   const roomKeys = rooms.map((r) => ({ room: r.room, apiKey: r.apiKey }));
@@ -132,10 +140,10 @@ async function measure(profile: string, targets: string[], fanouts: string[], ow
     for (let v = 0; v < 2; v++) specs.push({ url: fanouts[v % fanouts.length]!, room: room.room, token: await room.viewerToken(targets[0]!, `guest:bench${v}`) });
   }
   const viewers = await startLatencyViewers(specs);
-  const half = await latencyRun(viewers, targets, roomKeys, halfRate, projectorUrl, processes);
-  const low = await latencyRun(viewers, targets, roomKeys, Math.min(lowRate, halfRate), projectorUrl, processes);
+  const half = await latencyRun(viewers, targets, roomKeys, halfRate, projector, processes);
+  const low = await latencyRun(viewers, targets, roomKeys, Math.min(lowRate, halfRate), projector, processes);
   const atRates = [];
-  for (const rate of fixedRates) atRates.push(await latencyRun(viewers, targets, roomKeys, rate, projectorUrl, processes));
+  for (const rate of fixedRates) atRates.push(await latencyRun(viewers, targets, roomKeys, rate, projector, processes));
   await viewers.close();
   return {
     profile,
@@ -147,18 +155,23 @@ async function measure(profile: string, targets: string[], fanouts: string[], ow
   };
 }
 
-/** Open-loop load at `rate` while the viewers measure receive time − meta.sentAt (and the projector's lag gauge is sampled). */
-async function latencyRun(viewers: LatencyViewers, targets: string[], rooms: object[], rate: number, projectorUrl: string | null, processes: Processes) {
+/**
+ * Open-loop load at `rate` while the viewers measure receive time − meta.sentAt (and the projector's
+ * lag gauge is sampled, and ClickHouse's inserts and queries counted).
+ */
+async function latencyRun(viewers: LatencyViewers, targets: string[], rooms: object[], rate: number, projector: ProjectorTarget | null, processes: Processes) {
   const lagSamples: number[] = [];
-  const sampler = projectorUrl
-    ? setInterval(() => void scrapeGauge(projectorUrl, 'parley_projection_lag_ms').then((v) => v !== null && lagSamples.push(v)), 250)
+  const sampler = projector
+    ? setInterval(() => void scrapeGauge(projector.url, 'parley_projection_lag_ms').then((v) => v !== null && lagSamples.push(v)), 250)
     : null;
   const disk = await startDiskStallMonitor();
   const scrapedBefore = await scrapeMetrics(processes);
+  const clickhouseBefore = projector ? await readClickhouseEvents(projector.clickhouseUrl) : null;
   const startedAt = Date.now();
   const meter = cpuMeter(processes);
   const open = await load({ mode: 'open', targets, rooms, rate, seconds, batch: rate >= 10 * batch ? batch : 1 });
   const cpu = meter.stop();
+  const clickhouse = projector && clickhouseBefore ? clickhouseWorkBetween(clickhouseBefore, await readClickhouseEvents(projector.clickhouseUrl)) : null;
   const diskStalls = await disk.stop();
   console.error(`  at ${rate} msgs/s, the disk: ${describeDiskStalls(diskStalls)}`);
   await new Promise((r) => setTimeout(r, 2000));
@@ -188,7 +201,8 @@ async function latencyRun(viewers: LatencyViewers, targets: string[], rooms: obj
     cpuPercentTotal: cpu.total,
     eventAgeMs: eventAges,
     gcPauses,
-    projectionLagMs: projectorUrl ? { samples: lagSamples.length, p50: percentile(lagSamples, 50), p99: percentile(lagSamples, 99), max: lagSamples.at(-1) ?? NaN } : null,
+    clickhouse,
+    projectionLagMs: projector ? { samples: lagSamples.length, p50: percentile(lagSamples, 50), p99: percentile(lagSamples, 99), max: lagSamples.at(-1) ?? NaN } : null,
   };
 }
 
@@ -199,7 +213,7 @@ for (const profile of profiles) {
   if (profile === 'cluster') {
     const cluster = await startTestCluster({ ...shape, projector: true });
     try {
-      results.push(await measure('cluster', cluster.apis.map((a) => a.url), cluster.fanouts.map((f) => f.url), await cluster.identity('discord:bench'), cluster.projector!.url, cluster.all()));
+      results.push(await measure('cluster', cluster.apis.map((a) => a.url), cluster.fanouts.map((f) => f.url), await cluster.identity('discord:bench'), { url: cluster.projector!.url, clickhouseUrl: cluster.clickhouse!.url }, cluster.all()));
     } catch (error) {
       for (const p of cluster.all()) console.error(`--- ${p.name}\n${p.tail()}`);
       throw error;

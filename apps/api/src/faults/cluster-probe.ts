@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { clickhouseWorkBetween, readClickhouseEvents } from './clickhouse-work.js';
 import { cliArg, clusterShapeArgs, eventAgesBetween, gcPausesBetween, metricValue, numberArg, percentile, scrapeMetrics } from './bench-stats.js';
 import { createRoom, startTestCluster, type Room } from './cluster-harness.js';
 import { startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
@@ -19,7 +20,8 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  * on Kafka and when a node sent their frames (bucket bounds of their `*_event_age_seconds`
  * histograms over the measured part), each process's garbage-collection pauses over the measured
  * part (`gcPauses`: how many, their total, how many over 10 ms, the longest's bucket bound), and how
- * often the disk stalled a durable write meanwhile (disk-stalls.mjs).
+ * often the disk stalled a durable write meanwhile (disk-stalls.mjs); with `--projector`, what the
+ * ClickHouse server did over the measured part (`clickhouse`: inserts, queries, rows inserted and merged).
  * Profiles: PARLEY_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'.
  *
  * `--warmup S` sends the same load for S seconds first, unmeasured. `--projector` runs the
@@ -97,9 +99,11 @@ try {
   };
   if (warmupSeconds > 0) await openLoop(warmupSeconds, false);
   const before = await scrapeMetrics(cluster.all());
+  const clickhouseBefore = cluster.clickhouse ? await readClickhouseEvents(cluster.clickhouse.url) : null;
   const disk = await startDiskStallMonitor();
   const total = await openLoop(seconds, true);
   const diskStalls = await disk.stop();
+  const clickhouse = cluster.clickhouse && clickhouseBefore ? clickhouseWorkBetween(clickhouseBefore, await readClickhouseEvents(cluster.clickhouse.url)) : null;
   const firstSentAt = requests[0]!.sentAt;
   await new Promise((r) => setTimeout(r, 1500));
 
@@ -135,7 +139,7 @@ try {
   }
   console.log(
     JSON.stringify(
-      { rate, batch, rooms: roomCount, seconds, startedAt: new Date(firstSentAt).toISOString(), statuses, frames: recv.length, expected: total * batch * cluster.fanouts.length, ack: pct(ack), ts: pct(ts), recv: pct(recv), recvAfterAck: pct(afterAck), diskStalls, processes },
+      { rate, batch, rooms: roomCount, seconds, startedAt: new Date(firstSentAt).toISOString(), statuses, frames: recv.length, expected: total * batch * cluster.fanouts.length, ack: pct(ack), ts: pct(ts), recv: pct(recv), recvAfterAck: pct(afterAck), diskStalls, clickhouse, processes },
       null,
       2,
     ),
