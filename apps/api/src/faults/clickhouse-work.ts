@@ -45,9 +45,15 @@ export function clickhouseWorkBetween(before: ClickhouseEvents, after: Clickhous
 }
 
 /** Reads the counters over ClickHouse's HTTP interface (`url` without a database, e.g. http://127.0.0.1:28123). */
-export async function readClickhouseEvents(url: string): Promise<ClickhouseEvents> {
+async function readClickhouseEvents(url: string): Promise<ClickhouseEvents> {
   const names = Object.values(counters).map((n) => `'${n}'`).join(', ');
   const response = await fetch(url, { method: 'POST', body: `SELECT event, value FROM system.events WHERE event IN (${names}) FORMAT TSV` });
   if (!response.ok) throw new Error(`ClickHouse system.events: ${response.status} ${await response.text()}`);
   return parseClickhouseEvents(await response.text());
+}
+
+/** Reads the counters now; `stop()` reads them again and gives what the server did in between. */
+export async function startClickhouseWorkMeter(url: string): Promise<{ stop(): Promise<ClickhouseWork> }> {
+  const before = await readClickhouseEvents(url);
+  return { stop: async () => clickhouseWorkBetween(before, await readClickhouseEvents(url)) };
 }

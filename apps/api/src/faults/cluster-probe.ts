@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { clickhouseWorkBetween, readClickhouseEvents } from './clickhouse-work.js';
+import { startClickhouseWorkMeter } from './clickhouse-work.js';
 import { cliArg, clusterShapeArgs, eventAgesBetween, gcPausesBetween, metricValue, numberArg, percentile, scrapeMetrics } from './bench-stats.js';
 import { createRoom, startTestCluster, type Room } from './cluster-harness.js';
 import { startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
@@ -99,11 +99,11 @@ try {
   };
   if (warmupSeconds > 0) await openLoop(warmupSeconds, false);
   const before = await scrapeMetrics(cluster.all());
-  const clickhouseBefore = cluster.clickhouse ? await readClickhouseEvents(cluster.clickhouse.url) : null;
+  const clickhouseMeter = cluster.clickhouse ? await startClickhouseWorkMeter(cluster.clickhouse.url) : null;
   const disk = await startDiskStallMonitor();
   const total = await openLoop(seconds, true);
   const diskStalls = await disk.stop();
-  const clickhouse = cluster.clickhouse && clickhouseBefore ? clickhouseWorkBetween(clickhouseBefore, await readClickhouseEvents(cluster.clickhouse.url)) : null;
+  const clickhouse = (await clickhouseMeter?.stop()) ?? null;
   const firstSentAt = requests[0]!.sentAt;
   await new Promise((r) => setTimeout(r, 1500));
 
