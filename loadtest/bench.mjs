@@ -29,6 +29,9 @@ const HELP = `npm run bench -- [options]
   --rounds <n>          fan-out: run every target n times, alternating (default 1); each ratio to bare
                         uWS is taken in its own round, and the report adds medians and ranges
   --procs <n>           frame-counter processes (default 2)
+  --client native|node  fanout: the frame counter for bare uWS and Parley: native (default) is the C counter
+                        (clients/native/, built with cc on first use; Node workers if it cannot be),
+                        node the Node workers (the only one for Socket.IO and Centrifugo)
   --publisher auto|http|self   auto (default): bare uWS in-process, others via their HTTP API;
                         self: bare and socketio publish in-process; http: all via HTTP
   --fanouts <n>         parley-cluster in the fanout scenario: its fan-out nodes (default 2)
@@ -105,6 +108,7 @@ async function main() {
     duration: smoke ? 10 : Number(args.duration ?? 20),
     warmup: smoke ? 1 : Number(args.warmup ?? 3),
     procs: Number(args.procs ?? 2),
+    client: args.client === 'node' ? 'node' : 'native',
     publisher: String(args.publisher ?? 'auto'),
     batch: args.batch ? Number(args.batch) : undefined,
     concurrency: args.concurrency ? Number(args.concurrency) : undefined,

@@ -8,14 +8,17 @@
 import { OP_TEXT, startsWith } from './ws-frames.mjs';
 
 const b = (s) => Buffer.from(s);
+const parleyPrefixes = { count: '{"t":"msg"', ready: '{"t":"hello"', error: '{"t":"error"' };
 
-const PARLEY_MSG = b('{"t":"msg"');
-const PARLEY_HELLO = b('{"t":"hello"');
-const PARLEY_ERROR = b('{"t":"error"');
+const PARLEY_MSG = b(parleyPrefixes.count);
+const PARLEY_HELLO = b(parleyPrefixes.ready);
+const PARLEY_ERROR = b(parleyPrefixes.error);
 
 /** Parley: /ws?room=&token= (or &guest=1&name=); first frame hello; chat frames start {"t":"msg". */
 export const parleyAdapter = {
   name: 'parley',
+  // The same classification for the C counter (native/frame-counter.c): payload prefixes.
+  native: parleyPrefixes,
   path(conn, options) {
     const room = encodeURIComponent(conn.room);
     const token = options.tokens?.[conn.index % options.tokens.length];
@@ -34,6 +37,7 @@ export const parleyAdapter = {
 /** Bare uWS peer: subscribed on open; every text frame is one delivery. */
 export const bareAdapter = {
   name: 'bare',
+  native: { count: '', ready: '', error: '' }, // every data frame counts; ready once upgraded
   path: (conn) => `/ws?room=${encodeURIComponent(conn.room)}`,
   onOpen(conn) {
     conn.ready();

@@ -4,22 +4,25 @@
 // allocation (one static read buffer per process). Forks N worker processes; connections are
 // spread over source addresses 127.0.0.1..127.0.0.S so that >28k connections fit the
 // ephemeral port range. Each worker reports counted deliveries and its own CPU time.
+// With --client native (bare and Parley) the workers are the C counter in native/ instead.
 //
 // CLI:
 //   node clients/frame-counter.mjs --target bare|socketio|centrifugo|parley --url ws://127.0.0.1:9101
 //        [--rooms 1] [--per-room 10000] [--prefix room-] [--procs 2] [--sources auto]
-//        [--duration 20] [--tokens-file tokens.json] [--centrifugo-token JWT]
+//        [--duration 20] [--tokens-file tokens.json] [--centrifugo-token JWT] [--client node|native]
 //   prints one JSON line per second ({t, total, perProcess, cpu}) and a final summary line.
 // Module: startFrameCounter(options) → { ready, snapshot(), stop() }.
 
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import net from 'node:net';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { adapters } from './adapters.mjs';
 import { FrameReader, clientFrame, upgradeRequest, OP_PING, OP_CLOSE, OP_PONG } from './ws-frames.mjs';
 import { parseArgs } from '../lib/args.mjs';
 import { peerRoomName } from '../lib/chat-frame.mjs';
+import { nativeCounter } from '../lib/native-counter.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 // Few connections per source address: bind() to an address with thousands of ports in use
@@ -37,12 +40,15 @@ export function sourcesFor(connections) {
  * @param {{target: string, url: string, rooms: number, perRoom: number, prefix?: string,
  *   roomNames?: string[],
  *   procs?: number, sources?: number, tokens?: string[], centrifugoToken?: string,
- *   inFlight?: number, readyTimeoutMs?: number}} options
+ *   inFlight?: number, readyTimeoutMs?: number, client?: 'node' | 'native'}} options
+ *   client: 'native' counts with the C counter (clients/native/frame-counter.c) where the target's
+ *   adapter allows (`adapter.native`) and a C compiler built it; otherwise, and by default, Node workers.
  */
 export function startFrameCounter(options) {
   const total = options.rooms * options.perRoom;
   const procs = Math.max(1, Math.min(options.procs ?? 2, total));
   const sources = options.sources ?? sourcesFor(total);
+  const client = chooseClient(options);
   const workers = [];
   const pending = new Map();
   let nextRequest = 0;
@@ -50,7 +56,22 @@ export function startFrameCounter(options) {
   for (let w = 0; w < procs; w++) {
     const from = Math.floor((total * w) / procs);
     const to = Math.floor((total * (w + 1)) / procs);
-    const child = fork(SELF, ['--worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const config = {
+      target: options.target,
+      url: options.url,
+      rooms: options.rooms,
+      perRoom: options.perRoom,
+      prefix: options.prefix ?? 'room-',
+      roomNames: options.roomNames ?? null,
+      from,
+      to,
+      sources,
+      tokens: options.tokens ?? null,
+      centrifugoToken: options.centrifugoToken ?? null,
+      inFlight: options.inFlight ?? 256,
+      readyTimeoutMs: options.readyTimeoutMs ?? 180_000,
+    };
+    const child = client.binary ? spawnNativeWorker(client.binary, config) : forkNodeWorker(config);
     const worker = { child, from, to, readyResolve: null, readyInfo: null, exited: false };
     worker.readyPromise = new Promise((resolve) => (worker.readyResolve = resolve));
     child.on('message', (message) => {
@@ -66,24 +87,6 @@ export function startFrameCounter(options) {
       worker.exited = true;
       worker.readyResolve({ type: 'ready', ready: 0, failed: to - from, reasons: { exited: to - from } });
     });
-    child.send({
-      type: 'start',
-      config: {
-        target: options.target,
-        url: options.url,
-        rooms: options.rooms,
-        perRoom: options.perRoom,
-        prefix: options.prefix ?? 'room-',
-        roomNames: options.roomNames ?? null,
-        from,
-        to,
-        sources,
-        tokens: options.tokens ?? null,
-        centrifugoToken: options.centrifugoToken ?? null,
-        inFlight: options.inFlight ?? 256,
-        readyTimeoutMs: options.readyTimeoutMs ?? 180_000,
-      },
-    });
     workers.push(worker);
   }
 
@@ -97,6 +100,8 @@ export function startFrameCounter(options) {
       reasons,
       procs,
       sources,
+      client: client.name,
+      ...(client.fallback ? { clientFallback: client.fallback } : {}),
       pids: workers.map((w) => w.child.pid),
     };
   });
@@ -138,6 +143,50 @@ export function startFrameCounter(options) {
   };
 
   return { ready, snapshot, stop, pids: workers.map((w) => w.child.pid) };
+}
+
+/** Which worker counts: the C counter when asked for, the target allows it and it builds. */
+function chooseClient(options) {
+  if (options.client !== 'native') return { name: 'node', binary: null };
+  const native = adapters[options.target]?.native;
+  if (!native) return { name: 'node', binary: null, fallback: `no C counter for ${options.target}` };
+  const built = nativeCounter();
+  if (!built.binary) return { name: 'node', binary: null, fallback: `C counter not built: ${built.why}` };
+  return { name: 'native', binary: built.binary };
+}
+
+function forkNodeWorker(config) {
+  const child = fork(SELF, ['--worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.send({ type: 'start', config });
+  return child;
+}
+
+/**
+ * The C counter as a worker: the same messages as a forked Node worker's (`send` and the
+ * 'message' event), carried as lines on its stdin and stdout.
+ */
+function spawnNativeWorker(binary, config) {
+  const adapter = adapters[config.target];
+  const url = new URL(config.url);
+  const options = { tokens: config.tokens };
+  const paths = [];
+  for (let index = config.from; index < config.to; index++) paths.push(adapter.path({ index, room: roomOf(config, index) }, options));
+  const { count, ready, error } = adapter.native;
+  const args = [url.hostname, url.port || '80', config.sources, config.from, config.inFlight, config.readyTimeoutMs, count, ready, error];
+  const child = spawn(binary, args.map(String), { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdin.on('error', () => {}); // it exited: 'exit' says so
+  child.stdin.write(`${paths.join('\n')}\n.\n`);
+  createInterface({ input: child.stdout }).on('line', (line) => child.emit('message', JSON.parse(line)));
+  child.send = (message) => {
+    if (message.type === 'snapshot') child.stdin.write(`s ${message.requestId}\n`);
+    else if (message.type === 'stop') child.stdin.write('q\n');
+  };
+  return child;
+}
+
+/** The room of connection `index`: given names round-robin, else the peers' numbered rooms. */
+function roomOf(config, index) {
+  return config.roomNames ? config.roomNames[index % config.roomNames.length] : peerRoomName(index % config.rooms, config.prefix);
 }
 
 /** Rates between two snapshots: deliveries/s overall and per process, CPU % per process. */
@@ -196,7 +245,7 @@ function runWorker(config) {
   function connect(index) {
     const conn = {
       index,
-      room: config.roomNames ? config.roomNames[index % config.roomNames.length] : peerRoomName(index % config.rooms, config.prefix),
+      room: roomOf(config, index),
       isReady: false,
       done: false, // settled: ready or failed
       socket: null,
@@ -342,6 +391,7 @@ async function main() {
     sources: args.sources && args.sources !== 'auto' ? Number(args.sources) : undefined,
     tokens,
     centrifugoToken: args['centrifugo-token'] ? String(args['centrifugo-token']) : undefined,
+    client: args.client === 'native' ? 'native' : 'node',
   });
   const readyInfo = await counter.ready;
   console.log(JSON.stringify({ event: 'ready', ...readyInfo }));

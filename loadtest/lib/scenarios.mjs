@@ -103,7 +103,8 @@ function writeKeys(apiKeys) {
 }
 
 function describeClient(ready) {
-  return `frame-counter (raw net, counts frames without parsing; ${ready.procs} procs, ${ready.sources} source addr)`;
+  const how = ready.client === 'native' ? 'C, epoll' : `raw net${ready.clientFallback ? ` (${ready.clientFallback})` : ''}`;
+  return `frame-counter (${how}, counts frames without parsing; ${ready.procs} procs, ${ready.sources} source addr)`;
 }
 
 // ------------------------------------------------------------------ fan-out
@@ -124,7 +125,7 @@ async function fanoutRun(target, shape, options) {
   try {
     const { roomNames, apiKeys } = await handle.setupRooms(roomCount, perRoom);
     Object.assign(keys, writeKeys(apiKeys));
-    counter = counterOfNodes(startCounters(handle, { rooms: roomCount, perRoom, roomNames, procs: options.procs, sources: sourcesFor(total) }));
+    counter = counterOfNodes(startCounters(handle, { rooms: roomCount, perRoom, roomNames, procs: options.procs, sources: sourcesFor(total), client: options.client }));
     const ready = await counter.ready;
     row.client = describeClient(ready);
     row.subscribed = ready.ready;
@@ -244,10 +245,10 @@ function serverProcessesFor(target, connections) {
  * of every room. All counters use the source-address range of the whole run (`sources`), so each
  * 127.0.0.x carries ≤ 1,000 sockets in all.
  */
-function startCounters(handle, { rooms, perRoom, roomNames, procs, sources }) {
+function startCounters(handle, { rooms, perRoom, roomNames, procs, sources, client }) {
   const total = rooms * perRoom;
   if (handle.wsUrls.length === 1) {
-    const counter = startFrameCounter({ target: handle.adapter, url: handle.wsUrl, rooms, perRoom, roomNames, sources, procs: Math.max(procs, Math.ceil(total / PER_PROCESS_CONNECTIONS)) });
+    const counter = startFrameCounter({ target: handle.adapter, url: handle.wsUrl, rooms, perRoom, roomNames, sources, client, procs: Math.max(procs, Math.ceil(total / PER_PROCESS_CONNECTIONS)) });
     return [{ node: 0, counter }];
   }
   return planConnections({ rooms, perRoom, nodes: handle.wsUrls.length }).map((part) => ({
@@ -259,6 +260,7 @@ function startCounters(handle, { rooms, perRoom, roomNames, procs, sources }) {
       perRoom: part.perRoom,
       roomNames,
       sources,
+      client,
       procs: Math.ceil(part.connections / PER_PROCESS_CONNECTIONS),
     }),
   }));
