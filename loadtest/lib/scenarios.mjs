@@ -63,9 +63,10 @@ function publisherArgs({ target, handle, rooms, keysFile, seconds, rate = 'max',
 function defaultConcurrency(target, batch = 1) {
   // Parley, one message per request: 32 in flight measured the publisher (0.5M deliveries/s at
   // 1 × 10,000), 256 the server (1.1M/s), same day. With batches each request is one append.
-  // About 256 messages in flight either way (1 × 10,000, batch 2: 128 requests gave 1.27M/s,
-  // 16 gave 0.85M/s; 100 × 100, batch 20: 16 or 32 requests, the same).
-  if (isEmbeddedParley(target)) return Math.max(16, Math.ceil(256 / batch));
+  // About 256 messages in flight (1 × 10,000, batch 2: 128 requests gave 1.27M/s, 16 gave
+  // 0.85M/s); at least 64 requests: 100 × 100, batch 20, alternated run by run (2026-11-27, the C
+  // counter): 16 in flight 1.22M, 1.15M, 1.13M deliveries/s; 64: 1.23M, 1.23M, 1.22M; 128: 1.21M.
+  if (isEmbeddedParley(target)) return Math.max(64, Math.ceil(256 / batch));
   // The cluster answers once PostgreSQL has the append, and delivers later, through the relay and
   // Kafka: more requests in flight keep its fan-out nodes busy. 100 × 100, batch 20 (2026-11-27):
   // 16 in flight 571,000–637,000 deliveries/s, 48 829,000, 96 675,000–894,000, 192 885,000.
