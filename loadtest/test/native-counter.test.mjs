@@ -10,6 +10,7 @@ import uWS from '@trufflesuite/uws-js-unofficial';
 import { startFrameCounter } from '../clients/frame-counter.mjs';
 import { nativeCounter } from '../lib/native-counter.mjs';
 import { peerRoomName } from '../lib/chat-frame.mjs';
+import { freePort } from '../lib/processes.mjs';
 
 const LOADTEST = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const built = nativeCounter();
@@ -87,7 +88,7 @@ test('C counter, Parley protocol: ready on hello, failed on error, counts msg fr
 });
 
 test('C counter, bare uWS peer: every published frame counted once, in every room', { skip: noCompiler }, async () => {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
   const peer = spawn(process.execPath, [path.join(LOADTEST, 'peers/bare-uws.mjs'), '--port', String(port)], { stdio: 'ignore' });
   try {
     for (let i = 0; i < 100; i++) {
