@@ -45,6 +45,9 @@ export function mergeReady(infos) {
     reasons,
     procs: infos.reduce((s, i) => s + i.procs, 0),
     sources: Math.max(0, ...infos.map((i) => i.sources)),
+    // The C counter only if every part counted with it.
+    client: infos.length > 0 && infos.every((i) => i.client === 'native') ? 'native' : 'node',
+    ...(infos.some((i) => i.clientFallback) ? { clientFallback: infos.find((i) => i.clientFallback).clientFallback } : {}),
   };
 }
 

@@ -81,7 +81,16 @@ test('mergeReady: sums counts and processes, merges failure reasons, keeps the w
     reasons: { 'ready timeout': 4, ECONNRESET: 1 },
     procs: 4,
     sources: 50,
+    client: 'node',
   });
+});
+
+test('mergeReady: says the C counter counted only when every part did, and why one did not', () => {
+  const part = (client, extra = {}) => ({ connections: 1, ready: 1, failed: 0, reasons: {}, procs: 1, sources: 1, client, ...extra });
+  assert.equal(mergeReady([part('native'), part('native')]).client, 'native');
+  const mixed = mergeReady([part('native'), part('node', { clientFallback: 'C counter not built: cc: ENOENT' })]);
+  assert.equal(mixed.client, 'node');
+  assert.equal(mixed.clientFallback, 'C counter not built: cc: ENOENT');
 });
 
 test('mergeSnapshots: counts added over the nodes, their processes side by side, the earliest time', () => {
