@@ -1,7 +1,7 @@
 // Builds the C frame counter (clients/native/frame-counter.c) with the machine's C compiler on
 // first use, into loadtest/.build/ (ignored by git), and rebuilds it when the source is newer.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,8 +17,13 @@ export function nativeCounter() {
   if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= statSync(SOURCE).mtimeMs) return (built = { binary: BINARY });
   mkdirSync(path.dirname(BINARY), { recursive: true });
   const compiler = process.env.CC || 'cc';
-  const result = spawnSync(compiler, ['-O2', '-Wall', '-o', BINARY, SOURCE], { encoding: 'utf8' });
-  if (result.status === 0) return (built = { binary: BINARY });
+  // Built beside it, then renamed: another process may be running (or building) the binary now.
+  const fresh = `${BINARY}.${process.pid}`;
+  const result = spawnSync(compiler, ['-O2', '-Wall', '-o', fresh, SOURCE], { encoding: 'utf8' });
+  if (result.status === 0) {
+    renameSync(fresh, BINARY);
+    return (built = { binary: BINARY });
+  }
   const why = result.error ? `${compiler}: ${result.error.code ?? result.error.message}` : result.stderr.trim().split('\n').slice(0, 5).join('\n');
   return (built = { binary: null, why });
 }
