@@ -56,6 +56,7 @@ static int port, sources, first_index, in_flight_max;
 static long ready_timeout_ms;
 static const char *count_prefix, *ready_prefix, *error_prefix;
 static size_t count_len, ready_len, error_len;
+static size_t data_head; // bytes of a data frame's payload the classification needs: the longest prefix
 
 static Conn *conns;
 static int total, next_to_start, in_flight;
@@ -167,7 +168,7 @@ static void frames_in(Conn *c, const uint8_t *p, const uint8_t *end) {
       c->opcode = c->header[0] & 0x0f;
       c->payload_left = len;
       c->head_have = 0;
-      uint64_t want = c->opcode >= 8 ? HEAD_MAX : 16;
+      uint64_t want = c->opcode >= 8 ? HEAD_MAX : data_head;
       c->head_need = (uint8_t)(len < want ? len : want);
       c->header_have = 0;
       c->in_payload = len > 0;
@@ -361,6 +362,12 @@ int main(int argc, char **argv) {
   count_prefix = argv[7], count_len = strlen(count_prefix);
   ready_prefix = argv[8], ready_len = strlen(ready_prefix);
   error_prefix = argv[9], error_len = strlen(error_prefix);
+  data_head = count_len > ready_len ? count_len : ready_len;
+  if (error_len > data_head) data_head = error_len;
+  if (data_head > HEAD_MAX) {
+    fprintf(stderr, "frame-counter: a prefix longer than %d bytes\n", HEAD_MAX);
+    return 2;
+  }
 
   struct rlimit files;
   getrlimit(RLIMIT_NOFILE, &files);
