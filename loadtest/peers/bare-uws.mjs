@@ -119,7 +119,8 @@ app.listen(host, port, (token) => {
     console.error(`bare-uws: cannot listen on ${host}:${port}`);
     process.exit(1);
   }
-  console.log(JSON.stringify({ peer: 'bare-uws', host, port, pid: process.pid }));
+  // The port it listens on: the one asked for, or the one the system chose for --port 0.
+  console.log(JSON.stringify({ peer: 'bare-uws', host, port: uWS.us_socket_local_port(token), pid: process.pid }));
 });
 
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(0));
