@@ -15,6 +15,11 @@ export interface StoredEventLike {
   data: unknown;
   metadata: Record<string, unknown>;
   recordedAt: number;
+  /**
+   * `data` as the JSON text the store holds, when the reader has it at hand: a projection that
+   * keeps the data as text (the timeline) then neither decodes nor encodes it.
+   */
+  readonly dataJson?: string;
 }
 
 const roomEventTypes: ReadonlySet<string> = new Set<RoomEventType>([
@@ -37,10 +42,12 @@ export interface RoomEventEnvelope {
 
 /**
  * Reads a stored event as a room event. Payloads are not re-validated: only the deciders write
- * them, so their shape is the catalog's.
+ * them, so their shape is the catalog's. The event is the stored event itself, not a copy of its
+ * type and data: a reader that decodes data on first use (the projector's) then decodes only the
+ * events a projection looks into.
  */
 export function asRoomEvent(stored: StoredEventLike): RoomEventEnvelope | undefined {
   const roomId = roomIdOfStream(stored.stream);
   if (roomId === undefined || !roomEventTypes.has(stored.type)) return undefined;
-  return { roomId, seq: stored.revision, position: stored.position, event: { type: stored.type, data: stored.data } as RoomEvent };
+  return { roomId, seq: stored.revision, position: stored.position, event: stored as Pick<StoredEventLike, 'type' | 'data'> as RoomEvent };
 }

@@ -32,6 +32,19 @@ describe('timeline projection', () => {
     expect(history(db, 'nowhere', { viewer: anonymous })).toEqual({ messages: [], hasMore: false });
   });
 
+  it("stores a message from its data's JSON text when the reader hands it over, without decoding it", () => {
+    const events = streamRoomScenario().events;
+    const asText = events.map((e) => {
+      if (e.type !== 'ChatMessagePosted') return e;
+      const { data, ...rest } = e;
+      return Object.defineProperties({ ...rest, dataJson: JSON.stringify(data) }, {
+        data: { get: () => expect.unreachable('the data of a posted message was decoded') },
+      }) as typeof e;
+    });
+    expect(asText.filter((e) => e.dataJson !== undefined).length).toBeGreaterThan(3);
+    expect(dumpTables(timelineOf(asText).db, timelineTables)).toEqual(dumpTables(timelineOf(events).db, timelineTables));
+  });
+
   it('shows stealth messages only to moderators and their sender', () => {
     const { db } = timelineOf();
     expect(ids(history(db, 'lobby', { viewer: anonymous }))).toEqual(['m1', 'm2', 'm4']);

@@ -22,3 +22,41 @@ export const toStored = (row: EventRow): StoredEvent => ({
   metadata: JSON.parse(row.metadata),
   recordedAt: row.recorded_at,
 });
+
+/**
+ * A stored event whose data and metadata are decoded on first use, and whose data is also at hand
+ * as the JSON text the store holds (`dataJson`). For a reader whose consumer looks at few events'
+ * contents (the projector: chat messages, most of the log, are stored by the timeline as text).
+ * Its fields are getters: it must not be posted to another thread (structured clone drops them).
+ */
+export class LazyStoredEvent implements StoredEvent {
+  readonly id: string;
+  readonly stream: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly type: string;
+  readonly recordedAt: number;
+  readonly dataJson: string;
+  private readonly metadataJson: string;
+  private decodedData: unknown = undefined;
+  private decodedMetadata: Record<string, unknown> | undefined = undefined;
+
+  constructor(row: EventRow) {
+    this.id = row.id;
+    this.stream = row.stream;
+    this.revision = row.revision;
+    this.position = row.position;
+    this.type = row.type;
+    this.recordedAt = row.recorded_at;
+    this.dataJson = row.data;
+    this.metadataJson = row.metadata;
+  }
+
+  get data(): unknown {
+    return (this.decodedData ??= JSON.parse(this.dataJson));
+  }
+
+  get metadata(): Record<string, unknown> {
+    return (this.decodedMetadata ??= JSON.parse(this.metadataJson) as Record<string, unknown>);
+  }
+}

@@ -1,12 +1,13 @@
 import Database from 'better-sqlite3';
 import type { StoredEvent } from '../port.js';
-import { toStored, type EventRow } from './event-row.js';
+import { LazyStoredEvent, type EventRow } from './event-row.js';
 
 /**
  * A read-only view of a SQLite store's global log, for another thread of the same process (the
  * read-model projector's worker): given a range of positions the relay has published, it reads
  * and decodes those events itself, so the main thread hands over two numbers instead of cloning
- * every event. A log-reader module (see `sqliteLogReaderModule`) exports `openLogReader`.
+ * every event. Its events decode their data on first use (see `LazyStoredEvent`). A log-reader
+ * module (see `sqliteLogReaderModule`) exports `openLogReader`.
  */
 export interface LogReader {
   /** The events with `after < position <= upTo`, in order. */
@@ -18,7 +19,7 @@ export function openLogReader(file: string): LogReader {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   const range = db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? AND position <= ? ORDER BY position');
   return {
-    readRange: (after, upTo) => range.all(after, upTo).map(toStored),
+    readRange: (after, upTo) => range.all(after, upTo).map((row) => new LazyStoredEvent(row)),
     close: () => db.close(),
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { eventStoreContract } from '../contract.js';
+import { openLogReader } from './log-reader.js';
 import { sqliteEventStore } from './sqlite-event-store.js';
 
 const tempFile = () => join(mkdtempSync(join(tmpdir(), 'parley-es-')), 'events.db');
@@ -33,6 +34,25 @@ describe('sqlite event store', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((await store.readStream('s')).map((e) => e.type)).toEqual(['A', 'B']);
+    await store.close();
+  });
+
+  it("reads a range of the log from another connection, each event's data as the stored text, decoded on first use", async () => {
+    const file = tempFile();
+    const store = sqliteEventStore({ file });
+    const data = { text: 'héllo', n: 1.5, nested: { list: [1, null, 'x'] } };
+    await store.append('room-1', [{ id: randomUUID(), type: 'A', data, metadata: { by: 'test' } }], 'no_stream');
+    await store.append('room-2', [{ id: randomUUID(), type: 'B', data: { k: 1 } }], 'no_stream');
+    const log = openLogReader(file);
+    const [first, second, ...rest] = log.readRange(0, 2);
+    expect(rest).toEqual([]);
+    expect(first).toMatchObject({ stream: 'room-1', revision: 0, position: 1, type: 'A', dataJson: JSON.stringify(data) });
+    expect(first!.data).toEqual(data);
+    expect(first!.metadata).toEqual({ by: 'test' });
+    expect(first!.data).toBe(first!.data); // decoded once
+    expect(second).toMatchObject({ stream: 'room-2', position: 2, data: { k: 1 }, metadata: {} });
+    expect(log.readRange(1, 2).map((e) => e.position)).toEqual([2]);
+    log.close();
     await store.close();
   });
 });
