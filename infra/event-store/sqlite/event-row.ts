@@ -23,6 +23,10 @@ export const toStored = (row: EventRow): StoredEvent => ({
   recordedAt: row.recorded_at,
 });
 
+/** The columns a `LazyStoredEvent` is made of, in this order (a raw row). */
+export const eventColumns = 'position, id, stream, revision, type, data, metadata, recorded_at';
+export type EventColumns = [position: number, id: string, stream: string, revision: number, type: string, data: string, metadata: string, recordedAt: number];
+
 /**
  * A stored event whose data and metadata are decoded on first use, and whose data is also at hand
  * as the JSON text the store holds (`dataJson`). For a reader whose consumer looks at few events'
@@ -41,15 +45,15 @@ export class LazyStoredEvent implements StoredEvent {
   private decodedData: unknown = undefined;
   private decodedMetadata: Record<string, unknown> | undefined = undefined;
 
-  constructor(row: EventRow) {
-    this.id = row.id;
-    this.stream = row.stream;
-    this.revision = row.revision;
-    this.position = row.position;
-    this.type = row.type;
-    this.recordedAt = row.recorded_at;
-    this.dataJson = row.data;
-    this.metadataJson = row.metadata;
+  constructor([position, id, stream, revision, type, data, metadata, recordedAt]: EventColumns) {
+    this.id = id;
+    this.stream = stream;
+    this.revision = revision;
+    this.position = position;
+    this.type = type;
+    this.recordedAt = recordedAt;
+    this.dataJson = data;
+    this.metadataJson = metadata;
   }
 
   get data(): unknown {

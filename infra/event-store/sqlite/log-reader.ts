@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { StoredEvent } from '../port.js';
-import { LazyStoredEvent, type EventRow } from './event-row.js';
+import { eventColumns, LazyStoredEvent, type EventColumns } from './event-row.js';
 
 /**
  * A read-only view of a SQLite store's global log, for another thread of the same process (the
@@ -17,7 +17,10 @@ export interface LogReader {
 
 export function openLogReader(file: string): LogReader {
   const db = new Database(file, { readonly: true, fileMustExist: true });
-  const range = db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? AND position <= ? ORDER BY position');
+  // Rows as arrays: building an object per row costs V8 a property definition per column.
+  const range = db
+    .prepare<[number, number], EventColumns>(`SELECT ${eventColumns} FROM events WHERE position > ? AND position <= ? ORDER BY position`)
+    .raw(true);
   return {
     readRange: (after, upTo) => range.all(after, upTo).map((row) => new LazyStoredEvent(row)),
     close: () => db.close(),
