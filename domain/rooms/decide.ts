@@ -55,6 +55,11 @@ export function decidePost(c: PostMessage, s: RoomState): PostOutcome | DomainEr
   return { status: 'queued', events: [posted(c, s, 'all')] };
 }
 
+/**
+ * The keys' order is relied upon: realtime cuts a frame's payload and meta out of this data's JSON
+ * (`payloadAndMetaOf` in infra/realtime/frames-of-events.ts), and falls back to encoding the frame
+ * anew if payload does not come after the strings and sender after meta.
+ */
 const posted = (c: PostMessage, s: RoomState, visibility: 'all' | 'moderators_and_sender'): RoomEvent => ({
   type: 'ChatMessagePosted',
   data: {

@@ -16,6 +16,12 @@ export interface StoredEvent {
   data: unknown;
   metadata: Record<string, unknown>;
   recordedAt: number;
+  /**
+   * `data` as JSON text, when the store has it at hand (the SQLite store's own appends and its
+   * log reader): what `JSON.stringify(data)` gives, so a consumer that writes the data out as JSON
+   * (frames, the timeline, the Kafka relay) need not encode it again.
+   */
+  readonly dataJson?: string;
 }
 
 /**
@@ -29,11 +35,14 @@ export interface EncodedEvent {
   json: string;
 }
 
+const q = JSON.stringify;
+
+/** The event's fields (not `dataJson`, which is `data` again), with `data` from `dataJson` when at hand. */
 export const encodeStoredEvent = (event: StoredEvent): EncodedEvent => ({
   position: event.position,
   stream: event.stream,
   recordedAt: event.recordedAt,
-  json: JSON.stringify(event),
+  json: `{"id":${q(event.id)},"stream":${q(event.stream)},"revision":${event.revision},"position":${event.position},"type":${q(event.type)},"data":${event.dataJson ?? q(event.data) ?? 'null'},"metadata":${q(event.metadata)},"recordedAt":${event.recordedAt}}`,
 });
 
 /**

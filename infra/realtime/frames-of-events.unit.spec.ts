@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { serverFrame } from '@parley/contracts/frames';
 import { canSee } from './frame-entry.js';
-import { roomFrameOf } from './frames-of-events.js';
+import { frameEntryOf, payloadAndMetaOf, roomFrameOf } from './frames-of-events.js';
 
 const posted = (over: Record<string, unknown> = {}) => ({
   type: 'ChatMessagePosted',
@@ -42,5 +42,37 @@ describe('roomFrameOf', () => {
 
   it('makes no frame for room settings, keys and secrets', () => {
     for (const type of ['RoomCreated', 'RoomUpdated', 'ApiKeyIssued', 'WebhookSecretSet']) expect(roomFrameOf('r', { type, revision: 1, data: {} })).toBeNull();
+  });
+});
+
+describe('frameEntryOf', () => {
+  const encodedWhole = (event: ReturnType<typeof posted>) => JSON.stringify(roomFrameOf('r', event)!.frame);
+  const withJson = (event: ReturnType<typeof posted>) => ({ ...event, dataJson: JSON.stringify(event.data) });
+
+  it("cuts a chat message's payload and meta from the stored data JSON, to the bytes of encoding the frame whole", () => {
+    const tricky = [
+      posted(),
+      posted({ meta: { sentAt: 1, seq: 2 } }),
+      posted({ payload: { text: ',"sender":"x","payload":{"meta":1}}', nested: { sender: 'a', meta: [',"meta":'] } } }),
+      posted({ sender: 'yt:"quoted",\"sender\":', meta: ',"sender":null' }),
+      posted({ sender: null, meta: null, payload: { text: 'é ☃ \u0000' } }),
+      posted({ visibility: 'moderators_and_sender', meta: [] }),
+    ];
+    for (const event of tricky) {
+      const entry = frameEntryOf('r', withJson(event))!;
+      expect(entry.json.toString(), JSON.stringify(event.data)).toBe(encodedWhole(event));
+      expect(entry.audience).toEqual(roomFrameOf('r', event)!.audience);
+      expect(entry.seq).toBe(7);
+    }
+  });
+
+  it('encodes the frame whole when the data JSON is not in the order the decider writes', () => {
+    const event = posted({ meta: { m: 1 } });
+    const { roomId, messageId, kind, payload, meta, sender, visibility, via, at } = event.data as typeof event.data & { meta: unknown };
+    const senderFirst = { ...event, dataJson: JSON.stringify({ sender, roomId, messageId, kind, payload, meta, visibility, via, at }) };
+    const metaLast = { ...event, dataJson: JSON.stringify({ roomId, messageId, kind, payload, sender, visibility, via, at, meta }) };
+    expect(payloadAndMetaOf(senderFirst.dataJson)).toBeNull();
+    expect(payloadAndMetaOf(metaLast.dataJson)).toBe('"payload":{"text":"hi"}');
+    for (const e of [senderFirst, metaLast]) expect(frameEntryOf('r', e)!.json.toString()).toBe(encodedWhole(event));
   });
 });

@@ -282,7 +282,8 @@ describe('relay', () => {
       await relay.stop();
       expect(handed.objects).toBe(0);
       expect(handed.encoded.map((e) => [e.position, e.stream])).toEqual([[1, 'room-0'], [2, 'room-1'], [3, 'room-0'], [4, 'room-1'], [5, 'room-0']]);
-      expect(seen).toEqual(await store.readAll(0, 10));
+      // The same events, but for `dataJson`: the store's own copy of each event's data as text.
+      expect(seen).toEqual((await store.readAll(0, 10)).map(({ dataJson: _, ...event }) => event));
       expect(ages).toHaveLength(5);
       expect(await checkpoints.load('relay')).toBe(5);
       await store.close();

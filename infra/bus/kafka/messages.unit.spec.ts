@@ -38,6 +38,16 @@ describe('kafka messages', () => {
     expect(split.flatMap((r) => fromMessageValue(Buffer.from(r.value)))).toEqual(big);
   });
 
+  it("encodes an event's data from its dataJson when the store has it, and never the dataJson itself", () => {
+    const plain = event('room-1', 7, 'q"uote é');
+    const withText = { ...plain, dataJson: JSON.stringify(plain.data) };
+    const marked = { ...plain, dataJson: '{"text":"from dataJson"}' };
+    expect(JSON.parse(encodeStoredEvent(plain).json)).toEqual(plain);
+    expect(JSON.parse(encodeStoredEvent(withText).json)).toEqual(plain);
+    expect(JSON.parse(encodeStoredEvent(marked).json)).toEqual({ ...plain, data: { text: 'from dataJson' } });
+    expect(fromMessageValue(Buffer.from(toMessage(withText).value))).toEqual([plain]);
+  });
+
   it('reads a record written one event per record (before grouping) as that one event', () => {
     const e = event('room-1', 3);
     expect(fromMessageValue(Buffer.from(JSON.stringify(e)))).toEqual([e]);

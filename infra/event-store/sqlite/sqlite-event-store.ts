@@ -153,10 +153,10 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
     // What queued up during this commit goes to the writer before this batch is settled: the
     // writer commits it while this thread answers the batch's callers and fans its events out.
     if (queue.length > 0) void flush();
-    settleBatch(batch, result);
+    settleBatch(batch, encoded, result);
   };
 
-  const settleBatch = (batch: PendingAppend[], result: BatchResult | { error: string }) => {
+  const settleBatch = (batch: PendingAppend[], encoded: EncodedAppend[], result: BatchResult | { error: string }) => {
     if ('error' in result) {
       for (const p of batch) p.reject(new Error(`append failed: ${result.error}`));
       return;
@@ -182,6 +182,7 @@ export function sqliteEventStore(options: SqliteEventStoreOptions): EventStore {
             data: e.data,
             metadata: e.metadata ?? {},
             recordedAt: result.recordedAt,
+            dataJson: encoded[i]!.events[k]!.data,
           }),
         );
       }
