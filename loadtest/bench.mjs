@@ -35,6 +35,8 @@ const HELP = `npm run bench -- [options]
   --publisher auto|http|self   auto (default): bare uWS in-process, others via their HTTP API;
                         self: bare and socketio publish in-process; http: all via HTTP
   --fanouts <n>         parley-cluster in the fanout scenario: its fan-out nodes (default 2)
+  --rate <msgs/s>       fanout: publish at this fixed rate instead of as fast as the target takes it, to
+                        compare servers' CPU per delivery at equal load (docs/ are not touched)
   --batch <n> --concurrency <n>   HTTP publisher: msgs/request (≤ 20,000 deliveries: 20 for 100 subscribers/room,
                         2 for 10,000), in flight (1; centrifugo 4, parley 32)
   --connections <n>     connection-scale count (default 50000)
@@ -111,6 +113,7 @@ async function main() {
     client: args.client === 'node' ? 'node' : 'native',
     publisher: String(args.publisher ?? 'auto'),
     batch: args.batch ? Number(args.batch) : undefined,
+    rate: args.rate === undefined ? undefined : positiveInteger(args.rate, '--rate'),
     concurrency: args.concurrency ? Number(args.concurrency) : undefined,
     fanouts: args.fanouts ? Number(args.fanouts) : undefined,
     smoke,
@@ -142,7 +145,8 @@ async function main() {
     result = { scenario, smoke, date: new Date().toISOString(), machine, command: commandLine(), ...result };
     const file = saveResult(result);
     console.error(`bench: wrote ${path.relative(REPO, file)}`);
-    if (!smoke && !args['no-docs']) writeReport(result, { repo: REPO });
+    // A fixed-rate run measures CPU at equal load, not ceilings: the ceiling tables stay as they are.
+    if (!smoke && !args['no-docs'] && common.rate === undefined) writeReport(result, { repo: REPO });
     outcomes.push(result);
   }
 

@@ -133,8 +133,9 @@ async function fanoutRun(target, shape, options) {
     if (ready.failed > 0) row.connectFailures = ready.reasons;
     const start = await counter.snapshot();
     const seconds = options.warmup + options.duration;
-    // Ceilings publish as fast as the target takes it; a smoke run offers a light fixed rate.
-    const rate = options.smoke ? SMOKE_RATE : 'max';
+    // Ceilings publish as fast as the target takes it; a smoke run offers a light fixed rate, and
+    // `--rate` a chosen one (to compare CPU per delivery at equal load).
+    const rate = options.smoke ? SMOKE_RATE : (options.rate ?? 'max');
     const selfDriven = publisherFor(target, options.publisher) === 'self';
     let publishing;
     if (selfDriven) {
@@ -148,7 +149,7 @@ async function fanoutRun(target, shape, options) {
       row.publisher =
         rate === 'max'
           ? `HTTP publisher process (closed loop, ${batch} msgs/request${handle.adapter === 'parley' && batch > 1 ? ' via /ingress/batch' : ''}, ${options.concurrency ?? defaultConcurrency(target, batch)} in flight)`
-          : `HTTP publisher process (${rate} msgs/s, 1 msg/request)`;
+          : `HTTP publisher process (${rate} msgs/s, ${batch} msg${batch > 1 ? 's' : ''}/request)`;
     }
     await sleep(options.warmup * 1000);
     const a = await counter.snapshot();
@@ -168,6 +169,7 @@ async function fanoutRun(target, shape, options) {
       clientCpuPercent: Math.round(window.clientCpuPercent),
       clientCpuPerProcess: window.perProcess.map((p) => Math.round(p.cpuPercent)),
       serverCpuPercent: Math.round(((cpuB - cpuA) / window.seconds) * 100),
+      serverCpuNsPerDelivery: window.deliveriesPerSecond > 0 ? Math.round(((cpuB - cpuA) / window.seconds / window.deliveriesPerSecond) * 1e9) : null,
       serverRssMiB: Math.round(Math.max(rssA, rssB) / 2 ** 20),
       published: publishedMessages,
       publisherErrors: published.errors ?? 0,
@@ -198,7 +200,7 @@ export async function runFanout({ targets, shapes, rounds = 1, ...options }) {
           const row = { round, ...(await fanoutRun(target, shape, options)) };
           rows.push(row);
           console.error(
-            `  ${row.deliveriesPerSecond?.toLocaleString('en-US')} deliveries/s, client CPU ${row.clientCpuPercent}%, server CPU ${row.serverCpuPercent}%, loss ${row.lossPercent}%`,
+            `  ${row.deliveriesPerSecond?.toLocaleString('en-US')} deliveries/s, client CPU ${row.clientCpuPercent}%, server CPU ${row.serverCpuPercent}% (${row.serverCpuNsPerDelivery} ns a delivery), loss ${row.lossPercent}%`,
           );
           errors.push(...fanoutErrors(row, options.smoke));
         } catch (error) {
