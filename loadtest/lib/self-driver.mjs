@@ -44,8 +44,9 @@ export function startSelfDriver({ rooms, rate, seconds, batch = 20, publish, con
     };
     setImmediate(loop);
   } else {
-    // Fixed rate: each tick publishes what is due so far, spread round-robin over rooms.
-    let due = 0;
+    // Fixed rate: each tick publishes the batches due so far, `batch` messages to one room and
+    // the next batch to the next room, as the HTTP publisher's requests do at the same rate (one
+    // message a room at a time would give each subscriber one frame per write instead of a batch).
     let roomCursor = 0;
     const timer = setInterval(() => {
       const now = performance.now();
@@ -53,12 +54,14 @@ export function startSelfDriver({ rooms, rate, seconds, batch = 20, publish, con
         clearInterval(timer);
         return end();
       }
-      due = Math.floor(((now - started) / 1000) * rate) - published;
+      const batchesDue = Math.floor((((now - started) / 1000) * rate) / batch) - published / batch;
       const sentAt = Date.now();
-      for (let i = 0; i < due; i++) {
+      for (let b = 0; b < batchesDue; b++) {
         const room = rooms[roomCursor++ % rooms.length];
-        publish(room, chatFrameText(room, ++seq, sentAt));
-        published++;
+        for (let i = 0; i < batch; i++) {
+          publish(room, chatFrameText(room, ++seq, sentAt));
+          published++;
+        }
       }
     }, TICK_MS);
   }
