@@ -10,4 +10,4 @@ export type { InlineProjectorOptions } from './inline-projector.js';
 export { inlineProjector } from './inline-projector.js';
 export type { SqliteReadModels, SqliteReadModelsOptions } from './read-models.js';
 export { openSqliteReadModels } from './read-models.js';
-export { embeddedProjectionsModule } from './embedded-projections.js';
+export { embeddedProjectionsModule, projections as embeddedProjections } from './embedded-projections.js';
