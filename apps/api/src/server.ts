@@ -126,9 +126,10 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
     log: overrides.store ? undefined : { module: sqliteLogReaderModule, file: eventsFile },
     // Under load, one commit per 100 ms instead of one per group commit: each commit rewrites a
     // page of every room's index it touches, so the more events a commit holds the fewer pages per
-    // event. 100 rooms, the projector alone (`npx tsx apps/api/src/projector-bench.ts B`, 2026-11-28):
-    // 20–21 µs an event in commits of 350 (25 ms at 14,000 messages/s), 14–19 in commits of 1,400. Reads that wait for their own writes
-    // (waitFor) get their batch committed at once; frames for resumes come from the rings first.
+    // event. 100 rooms, the projector alone (`npx tsx apps/api/src/projector-bench.ts B`,
+    // 2026-11-28): 20–21 µs an event in commits of 350 (25 ms at 14,000 messages/s), 14–19 in
+    // commits of 1,400. Reads that wait for their own writes (waitFor) get their batch committed
+    // at once; frames for resumes come from the rings first.
     liveCommitIntervalMs: 100,
     // Runs before the waiters of the commit's position are settled, so no read after them sees an old cached row.
     onApplied: (streams) => directory?.invalidate(streams.map((stream) => ({ stream }))),
