@@ -3,16 +3,15 @@
  * events are read back from a SQLite store file by the log reader, and all four projections apply
  * them in commits of `batch` events (the live commit interval decides that size: at 14,000
  * messages/s, 25 ms is 350 events and 100 ms 1,400). Chat messages spread round-robin over `rooms`
- * rooms, with time-ordered ids as the api node makes them.
+ * rooms, with the store's time-ordered ids (UUIDv7) as the api node makes them.
  *   npx tsx apps/api/src/projector-bench.ts [batch=1400] [events=100000] [rooms=100]
  * Prints µs per event, in all and for the reads alone.
  */
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLogReader, sqliteEventStore } from '@parley/infra/event-store';
+import { newEventId, openLogReader, sqliteEventStore } from '@parley/infra/event-store';
 import { sqliteProjector } from '@parley/projections/shared';
 import { embeddedProjections } from '@parley/projections/worker';
 
@@ -20,8 +19,6 @@ const [batch = 1400, events = 100_000, rooms = 100] = process.argv.slice(2).map(
 const dir = mkdtempSync(join(tmpdir(), 'parley-projector-bench-'));
 try {
   const store = sqliteEventStore({ file: join(dir, 'events.db'), writer: 'inline' });
-  let n = 0;
-  const timeOrderedId = () => `${Date.now().toString(16).padStart(12, '0')}-7${(n++).toString(16).padStart(15, '0')}`;
   for (let appended = 0; appended < events; appended += 1000) {
     await Promise.all(
       Array.from({ length: Math.min(1000, events - appended) }, (_, k) => {
@@ -29,7 +26,7 @@ try {
         const at = Date.now();
         const data = {
           roomId,
-          messageId: timeOrderedId(),
+          messageId: newEventId(),
           kind: 'chat',
           payload: { text: 'load test message: the quick brown fox jumps over the lazy dog', displayName: 'loadtest', userId: 'bench:publisher' },
           meta: { sentAt: at, seq: appended + k },
@@ -38,7 +35,7 @@ try {
           via: 'ingress',
           at,
         };
-        return store.append(`room-${roomId}`, [{ id: randomUUID(), type: 'ChatMessagePosted', data }], 'any');
+        return store.append(`room-${roomId}`, [{ id: newEventId(), type: 'ChatMessagePosted', data }], 'any');
       }),
     );
   }
