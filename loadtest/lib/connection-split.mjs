@@ -37,6 +37,7 @@ export function planConnections({ rooms, perRoom, nodes }) {
 /** What several frame counters said when ready, as one: sums, merged failure reasons, widest source range. */
 export function mergeReady(infos) {
   const reasons = {};
+  const fallback = infos.find((i) => i.clientFallback)?.clientFallback;
   for (const info of infos) for (const [reason, n] of Object.entries(info.reasons ?? {})) reasons[reason] = (reasons[reason] ?? 0) + n;
   return {
     connections: infos.reduce((s, i) => s + i.connections, 0),
@@ -47,7 +48,7 @@ export function mergeReady(infos) {
     sources: Math.max(0, ...infos.map((i) => i.sources)),
     // The C counter only if every part counted with it.
     client: infos.length > 0 && infos.every((i) => i.client === 'native') ? 'native' : 'node',
-    ...(infos.some((i) => i.clientFallback) ? { clientFallback: infos.find((i) => i.clientFallback).clientFallback } : {}),
+    ...(fallback ? { clientFallback: fallback } : {}),
   };
 }
 
