@@ -111,39 +111,25 @@ curl_ping() {
 }
 
 svc_start() {
-  if pid_alive "$CH_PID" && answers; then
+  if server_up "$CH_PID" answers; then
     return 0
   fi
   svc_install
   if ! pid_alive "$CH_PID"; then
-    port_open "$CH_HTTP_PORT" && die "port $CH_HTTP_PORT is taken by another process"
-    port_open "$CH_TCP_PORT" && die "port $CH_TCP_PORT is taken by another process"
-    [ -f "$CH_LOG" ] && mv -f "$CH_LOG" "$CH_LOG.1"
+    require_free_ports "$CH_HTTP_PORT" "$CH_TCP_PORT"
     log "starting on 127.0.0.1:$CH_HTTP_PORT (native $CH_TCP_PORT)"
-    # setsid + all stdio redirected: the server outlives this script and holds none of its pipes.
-    setsid clickhouse-server --config-file="$CH_ETC/config.xml" </dev/null >"$CH_LOG" 2>&1 9>&- &
-    echo $! >"$CH_PID"
+    spawn_server "$CH_PID" "$CH_LOG" clickhouse-server --config-file="$CH_ETC/config.xml"
   fi
   wait_until 60 "$CH_LOGDIR/clickhouse-server.err.log" "clickhouse to answer /ping" answers ||
     { tail -n 20 "$CH_LOG" >&2 2>/dev/null; svc_stop; die "clickhouse did not start"; }
 }
 
 svc_stop() {
-  pid_alive "$CH_PID" || { rm -f "$CH_PID"; return 0; }
-  log "stopping"
-  stop_pid "$CH_PID" 60
+  stop_server "$CH_PID"
 }
 
 svc_status() {
-  if pid_alive "$CH_PID" && answers; then
-    echo "clickhouse: running on 127.0.0.1:$CH_HTTP_PORT (pid $(cat "$CH_PID"))"
-  elif pid_alive "$CH_PID"; then
-    echo "clickhouse: process up, not answering yet"
-    return 1
-  else
-    echo "clickhouse: stopped"
-    return 3
-  fi
+  server_status "$CH_PID" "127.0.0.1:$CH_HTTP_PORT" answers
 }
 
 svc_url() {

@@ -136,38 +136,24 @@ ready() {
 }
 
 svc_start() {
-  if pid_alive "$KAFKA_PID" && ready; then
+  if server_up "$KAFKA_PID" ready; then
     return 0
   fi
   svc_install
   if ! pid_alive "$KAFKA_PID"; then
-    port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by another process"
-    port_open "$KAFKA_CONTROLLER_PORT" && die "port $KAFKA_CONTROLLER_PORT is taken by another process"
-    [ -f "$KAFKA_LOG" ] && mv -f "$KAFKA_LOG" "$KAFKA_LOG.1"
+    require_free_ports "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
     log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
-    # setsid + all stdio redirected: the broker outlives this script and holds none of its pipes.
-    setsid "${JAVA_CMD[@]}" kafka.Kafka "$KAFKA_CONF" </dev/null >"$KAFKA_LOG" 2>&1 9>&- &
-    echo $! >"$KAFKA_PID"
+    spawn_server "$KAFKA_PID" "$KAFKA_LOG" "${JAVA_CMD[@]}" kafka.Kafka "$KAFKA_CONF"
   fi
   wait_until 120 "$KAFKA_LOG" "the broker to start" ready || { svc_stop; die "kafka did not start"; }
 }
 
 svc_stop() {
-  pid_alive "$KAFKA_PID" || { rm -f "$KAFKA_PID"; return 0; }
-  log "stopping"
-  stop_pid "$KAFKA_PID" 60
+  stop_server "$KAFKA_PID"
 }
 
 svc_status() {
-  if pid_alive "$KAFKA_PID" && ready; then
-    echo "kafka: running on 127.0.0.1:$KAFKA_PORT (pid $(cat "$KAFKA_PID"), version $KAFKA_VERSION)"
-  elif pid_alive "$KAFKA_PID"; then
-    echo "kafka: process up, not ready yet"
-    return 1
-  else
-    echo "kafka: stopped"
-    return 3
-  fi
+  server_status "$KAFKA_PID" "127.0.0.1:$KAFKA_PORT, Kafka $KAFKA_VERSION" ready
 }
 
 svc_url() {

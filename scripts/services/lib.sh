@@ -82,6 +82,56 @@ stop_pid() {
   rm -f "$pidfile"
 }
 
+# server_up <pidfile> <check...>: is the server of the pid file alive and does the check pass?
+server_up() {
+  local pidfile="$1"
+  shift
+  pid_alive "$pidfile" && "$@"
+}
+
+# require_free_ports <port...>: fails when another process listens on one of the ports.
+require_free_ports() {
+  local port
+  for port in "$@"; do
+    if port_open "$port"; then die "port $port is taken by another process"; fi
+  done
+}
+
+# spawn_server <pidfile> <logfile> <command...>: starts the server and records its pid; its output
+# goes to the log file, the previous run's kept as <logfile>.1.
+spawn_server() {
+  local pidfile="$1" logfile="$2"
+  shift 2
+  if [ -f "$logfile" ]; then mv -f "$logfile" "$logfile.1"; fi
+  # setsid + all stdio redirected: the server outlives this script and holds none of its pipes.
+  setsid "$@" </dev/null >"$logfile" 2>&1 9>&- &
+  echo $! >"$pidfile"
+}
+
+# stop_server <pidfile>: stops the server of the pid file (stop_pid, up to 60 s); a no-op when it is not running.
+stop_server() {
+  local pidfile="$1"
+  pid_alive "$pidfile" || { rm -f "$pidfile"; return 0; }
+  log "stopping"
+  stop_pid "$pidfile" 60
+}
+
+# server_status <pidfile> <where> <check...>: says whether the server runs; returns 0 when it is up
+# and the check passes, 1 while its process is up but the check fails, 3 when it is stopped.
+server_status() {
+  local pidfile="$1" where="$2"
+  shift 2
+  if server_up "$pidfile" "$@"; then
+    echo "$SERVICE_NAME: running on $where (pid $(cat "$pidfile"))"
+  elif pid_alive "$pidfile"; then
+    echo "$SERVICE_NAME: process up, not ready yet"
+    return 1
+  else
+    echo "$SERVICE_NAME: stopped"
+    return 3
+  fi
+}
+
 # Runs the subcommand the user asked for against functions the service script defines:
 # svc_install, svc_start, svc_stop, svc_status, svc_url.
 # install/start/stop take an exclusive lock (flock on fd 9) so that two callers at once (parallel

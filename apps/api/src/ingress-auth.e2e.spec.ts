@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 import { testClock } from './testing/test-clock.js';
 import { jsonCall } from './testing/json-call.js';
 import { chatSocketUrl, openChatSocket } from './testing/chat-test-client.js';
+import { httpRequest, type HttpReply } from './testing/http-request.js';
+import { createStreamRoom, mintRoomToken } from './testing/stream-room.js';
 
 /*
  * Webhook ingress authentication over real HTTP: API key, HMAC (with and without X-Chat-Timestamp),
@@ -21,46 +22,20 @@ let secret: string;
 
 const { now, freeze, freezeOnSecond, pastRateWindows } = testClock();
 
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-}
-
-function send(path: string, body: string | Buffer, headers: Record<string, string> = {}, method = 'POST'): Promise<Reply> {
-  const url = new URL(server.url + path);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const rest = async (method: string, path: string, token: string, body?: unknown) => {
-  const { status, body: answer } = await jsonCall(server.url, method, path, token, body);
-  return { status, body: answer };
-};
+const rest = (method: string, path: string, token: string, body?: unknown) => jsonCall(server.url, method, path, token, body);
 
 const sign = (key: string, data: string) => `sha256=${createHmac('sha256', key).update(data).digest('hex')}`;
 const message = (text: string) => JSON.stringify({ type: 'chat', payload: { text } });
-const ingress = (body: string, headers: Record<string, string>, roomId = room) => send(`/rooms/${roomId}/ingress`, body, headers);
+const ingress = (body: string, headers: Record<string, string>, roomId = room) => httpRequest(`${server.url}/rooms/${roomId}/ingress`, body, { headers });
 const head = () => server.parley.ctx.store.headPosition();
 
-/** A viewer of `roomId` on a room token minted with the API key. */
-async function watch(roomId: string, key: string) {
-  const token = (await rest('POST', `/rooms/${roomId}/tokens`, key, { user_id: 'guest:watcher', display_name: 'Watcher' })).body.token as string;
-  return openChatSocket(chatSocketUrl(server.url, { room: roomId, token }));
+/** A viewer of the room on a room token minted with the API key. */
+async function watch() {
+  const token = await mintRoomToken(server.url, { room, apiKey }, 'guest:watcher', { displayName: 'Watcher' });
+  return openChatSocket(chatSocketUrl(server.url, { room, token }));
 }
 
-function expectText(reply: Reply, status: number, text: string) {
+function expectText(reply: HttpReply, status: number, text: string) {
   expect({ status: reply.status, text: reply.text }).toEqual({ status, text });
   expect(reply.headers['content-type']).toBe('text/plain; charset=utf-8');
 }
@@ -68,9 +43,7 @@ function expectText(reply: Reply, status: number, text: string) {
 beforeAll(async () => {
   server = await startTestServer({}, { now });
   owner = await server.identity('discord:hmac-owner');
-  const created = await rest('POST', '/rooms', owner, { name: 'Signed' });
-  room = created.body.room;
-  apiKey = created.body.api_key;
+  ({ room, apiKey } = await createStreamRoom(server.url, owner, { name: 'Signed' }));
   secret = (await rest('GET', `/rooms/${room}/webhook-secret`, owner)).body.webhook_secret;
   expect(secret).toMatch(/^whsec_/);
 });
@@ -285,7 +258,7 @@ describe('ingress: documented statuses and bodies', () => {
       },
     };
     expect(Object.keys(full.payload).sort()).toEqual([...documentedFields].sort());
-    const viewer = await watch(room, apiKey);
+    const viewer = await watch();
     expectText(await ingress(JSON.stringify(full), auth()), 202, 'queued');
     await viewer.waitFor((frames) => frames.filter((f) => f.t === 'msg').length === 1, 'the message', 15_000);
     const frame = viewer.of('msg')[0]!;
@@ -356,7 +329,7 @@ describe('ingress: documented statuses and bodies', () => {
     }
     expect(await head()).toBe(before);
     const kept = { avatar: '/avatars/7.png', sourceIcon: 'data:image/png;base64,iVBORw0KGgo=', contentImage: '{authorPhoto}', sourceImage: 'https://example.com/javascript:.png' };
-    const viewer = await watch(room, apiKey);
+    const viewer = await watch();
     expectText(await ingress(JSON.stringify({ type: 'chat', payload: { text: 'urls', ...kept } }), auth()), 202, 'queued');
     await viewer.waitFor((frames) => frames.some((f) => f.t === 'msg'), 'the message', 15_000);
     expect(viewer.of('msg')[0]!.payload).toMatchObject(kept);

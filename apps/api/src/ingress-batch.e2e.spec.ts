@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import type { MsgFrame, ServerFrame } from '@parley/contracts/frames';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 import { jsonCall } from './testing/json-call.js';
 import { testClock } from './testing/test-clock.js';
+import { chatSocketUrl, openChatSocket } from './testing/chat-test-client.js';
+import { createStreamRoom, mintRoomToken } from './testing/stream-room.js';
 
 /*
  * Batch ingress (`POST /rooms/:room/ingress/batch`, a Parley extension) over real HTTP and a
@@ -28,34 +28,11 @@ async function batch(room: string, body: string, headers: Record<string, string>
 }
 
 async function setUp(name: string, settings: Record<string, unknown> = {}) {
-  const created = await rest('POST', '/rooms', owner, { name });
-  const room: string = created.body.room;
+  const { room, apiKey } = await createStreamRoom(server.url, owner, { name });
   if (Object.keys(settings).length > 0) expect((await rest('PUT', `/rooms/${room}`, owner, settings)).status).toBe(200);
-  const apiKey: string = created.body.api_key;
   const send = (body: unknown, headers: Record<string, string> = {}) =>
     batch(room, typeof body === 'string' ? body : JSON.stringify(body), { authorization: `Bearer ${apiKey}`, ...headers });
   return { room, apiKey, send };
-}
-
-function watch(room: string, token: string): Promise<{ msgs: () => MsgFrame[]; close: () => void }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?room=${room}&token=${encodeURIComponent(token)}`);
-    const frames: ServerFrame[] = [];
-    ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as ServerFrame;
-      frames.push(frame);
-      if (frame.t === 'hello') resolve({ msgs: () => frames.filter((f): f is MsgFrame => f.t === 'msg'), close: () => ws.close() });
-    });
-    ws.once('error', reject);
-  });
-}
-
-async function until(check: () => boolean, what: string, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 beforeAll(async () => {
@@ -72,20 +49,20 @@ beforeEach(pastRateWindows);
 describe('batch ingress: delivery', () => {
   it('appends every message in one write and a viewer gets them in order with consecutive sequence numbers', async () => {
     const { room, apiKey, send } = await setUp('Batch delivery');
-    const token = (await rest('POST', `/rooms/${room}/tokens`, apiKey, { user_id: 'guest:watcher', display_name: 'Watcher' })).body.token as string;
-    const viewer = await watch(room, token);
+    const token = await mintRoomToken(server.url, { room, apiKey }, 'guest:watcher', { displayName: 'Watcher' });
+    const viewer = await openChatSocket(chatSocketUrl(server.url, { room, token }), { waitMs: 10_000 });
     const before = await head();
     const messages = Array.from({ length: 10 }, (_, i) => ({ ...chat(`m${i}`, `u${i}`), meta: { i, nested: { ok: true } } }));
     const answer = await send({ messages });
     expect(answer.status).toBe(202);
     expect(answer.json).toEqual({ results: Array(10).fill('queued') });
     expect(await head()).toBe(before + 10);
-    await until(() => viewer.msgs().length === 10, '10 frames');
-    const msgs = viewer.msgs();
+    await viewer.waitFor(() => viewer.of('msg').length === 10, '10 frames');
+    const msgs = viewer.of('msg');
     expect(msgs.map((m) => (m.payload as { text: string }).text)).toEqual(messages.map((m) => m.payload.text));
     expect(msgs.map((m) => m.meta)).toEqual(messages.map((m) => m.meta));
     for (let i = 1; i < msgs.length; i++) expect(msgs[i]!.seq).toBe(msgs[i - 1]!.seq + 1);
-    viewer.close();
+    await viewer.close();
   });
 
   it('accepts the short form too, and answers each message: the word filter blocks one, the rest are queued', async () => {

@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import type { MsgFrame, ServerFrame } from '@parley/contracts/frames';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 import { testClock } from './testing/test-clock.js';
 import { jsonCall } from './testing/json-call.js';
+import { chatSocketUrl, openChatSocket } from './testing/chat-test-client.js';
+import { postToIngress } from './testing/ingress.js';
+import { createStreamRoom, mintRoomToken } from './testing/stream-room.js';
 import { metricValue } from './faults/bench-stats.js';
 
 /*
@@ -18,63 +19,15 @@ let owner: string;
 
 const { now, pastRateWindows } = testClock();
 
-interface Viewer {
-  frames: ServerFrame[];
-  raw: string[];
-  msgs(): MsgFrame[];
-  until(check: () => boolean, what: string, ms?: number): Promise<void>;
-  close(): void;
-}
-
-async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function watch(room: string, token: string): Promise<Viewer> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?room=${room}&token=${encodeURIComponent(token)}`);
-    const frames: ServerFrame[] = [];
-    const raw: string[] = [];
-    ws.on('message', (data) => {
-      raw.push(data.toString());
-      frames.push(JSON.parse(data.toString()) as ServerFrame);
-    });
-    ws.once('error', reject);
-    ws.once('open', () => {
-      const viewer: Viewer = {
-        frames,
-        raw,
-        msgs: () => frames.filter((f): f is MsgFrame => f.t === 'msg'),
-        until,
-        close: () => ws.close(),
-      };
-      void until(() => frames.some((f) => f.t === 'hello'), 'hello').then(() => resolve(viewer), reject);
-    });
-  });
-}
-
-const rest = async (method: string, path: string, token: string, body?: unknown) => {
-  const { status, body: answer } = await jsonCall(server.url, method, path, token, body);
-  return { status, body: answer };
-};
-
-async function ingress(room: string, body: string, headers: Record<string, string>) {
-  const res = await fetch(`${server.url}/rooms/${room}/ingress`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-  return { status: res.status, text: await res.text() };
-}
-
+const watch = (room: string, token: string) => openChatSocket(chatSocketUrl(server.url, { room, token }), { waitMs: 15_000 });
+const rest = (method: string, path: string, token: string, body?: unknown) => jsonCall(server.url, method, path, token, body);
+const ingress = (room: string, body: string, headers: Record<string, string>) => postToIngress(server.url, room, body, headers);
 const head = () => server.parley.ctx.store.headPosition();
 
 /** A room with a viewer token (minted with the API key). */
-async function setUp(name: string, body: Record<string, unknown> = {}) {
-  const created = await rest('POST', '/rooms', owner, { name, ...body });
-  const room: string = created.body.room;
-  const apiKey: string = created.body.api_key;
-  const token = (await rest('POST', `/rooms/${room}/tokens`, apiKey, { user_id: 'guest:watcher', display_name: 'Watcher' })).body.token as string;
+async function setUp(name: string) {
+  const { room, apiKey } = await createStreamRoom(server.url, owner, { name });
+  const token = await mintRoomToken(server.url, { room, apiKey }, 'guest:watcher', { displayName: 'Watcher' });
   const post = (payload: unknown, headers: Record<string, string> = {}) => ingress(room, JSON.stringify(payload), { authorization: `Bearer ${apiKey}`, ...headers });
   return { room, apiKey, token, post };
 }
@@ -102,15 +55,15 @@ describe('ingress → WebSocket: meta passes through unchanged', () => {
       '"deep":{"a":{"b":{"c":{"d":{"e":{"f":{"g":[{"h":"bottom"}]}}}}}}}}';
     const body = `{"type":"chat","payload":{"text":"with meta","userId":"m1","source":"discord"},"meta":${metaText}}`;
     expect(await ingress(room, body, { authorization: `Bearer ${apiKey}` })).toEqual({ status: 202, text: 'queued' });
-    await viewer.until(() => viewer.msgs().length === 1, 'the message');
-    const frame = viewer.msgs()[0]!;
+    await viewer.waitFor(() => viewer.of('msg').length === 1, 'the message');
+    const frame = viewer.of('msg')[0]!;
     // Same value, same key order, same own "__proto__" key: the re-serialisations are identical.
     expect(JSON.stringify(frame.meta)).toBe(JSON.stringify(JSON.parse(metaText)));
     expect(Object.getOwnPropertyNames(frame.meta)).toContain('__proto__');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(frame).toMatchObject({ t: 'msg', room, kind: 'chat', sender: 'discord:m1', payload: { text: 'with meta', userId: 'm1', source: 'discord', displayName: 'webhook' } });
     expect(frame.ts).toBe(Math.round(frame.ts));
-    viewer.close();
+    await viewer.close();
   });
 
   it('meta of any JSON type is passed through; without meta the frame has none', async () => {
@@ -119,13 +72,13 @@ describe('ingress → WebSocket: meta passes through unchanged', () => {
     const metas: unknown[] = [null, 'a string', 0, -12.5, false, [], [1, 'two', [null]], {}];
     for (const [i, meta] of metas.entries()) expect(await post({ type: 'chat', payload: { text: `m${i}` }, meta })).toEqual({ status: 202, text: 'queued' });
     expect(await post({ type: 'chat', payload: { text: 'no meta' } })).toEqual({ status: 202, text: 'queued' });
-    await viewer.until(() => viewer.msgs().length === metas.length + 1, 'all messages');
-    const msgs = viewer.msgs();
+    await viewer.waitFor(() => viewer.of('msg').length === metas.length + 1, 'all messages');
+    const msgs = viewer.of('msg');
     expect(msgs.slice(0, metas.length).map((m) => m.meta)).toEqual(metas);
     expect(msgs.slice(0, metas.length).every((m) => 'meta' in m)).toBe(true);
     expect('meta' in msgs.at(-1)!).toBe(false);
     expect(viewer.raw.at(-1)).not.toContain('"meta"');
-    viewer.close();
+    await viewer.close();
   });
 });
 
@@ -143,9 +96,9 @@ describe('ingress: Idempotency-Key', () => {
     expect(await head()).toBe(after);
     // A sentinel after the retries: once it is in, every frame the retries could have caused is in too.
     expect(await post({ type: 'chat', payload: { text: 'sentinel' } })).toEqual({ status: 202, text: 'queued' });
-    await viewer.until(() => viewer.msgs().some((m) => m.payload.text === 'sentinel'), 'the sentinel');
-    expect(viewer.msgs().map((m) => m.payload.text)).toEqual(['exactly once', 'sentinel']);
-    viewer.close();
+    await viewer.waitFor(() => viewer.of('msg').some((m) => m.payload.text === 'sentinel'), 'the sentinel');
+    expect(viewer.of('msg').map((m) => m.payload.text)).toEqual(['exactly once', 'sentinel']);
+    await viewer.close();
   });
 
   it('two first requests with the same key in flight at once append once', async () => {
@@ -157,9 +110,9 @@ describe('ingress: Idempotency-Key', () => {
     expect(answers).toEqual(Array(8).fill({ status: 202, text: 'queued' }));
     expect(await head()).toBe(before + 1);
     expect(await post({ type: 'chat', payload: { text: 'sentinel' } })).toEqual({ status: 202, text: 'queued' });
-    await viewer.until(() => viewer.msgs().some((m) => m.payload.text === 'sentinel'), 'the sentinel');
-    expect(viewer.msgs().map((m) => m.payload.text)).toEqual(['raced', 'sentinel']);
-    viewer.close();
+    await viewer.waitFor(() => viewer.of('msg').some((m) => m.payload.text === 'sentinel'), 'the sentinel');
+    expect(viewer.of('msg').map((m) => m.payload.text)).toEqual(['raced', 'sentinel']);
+    await viewer.close();
   });
 
   it('keys are per room, and another key is another message', async () => {
@@ -184,8 +137,8 @@ describe('ingress: Idempotency-Key', () => {
     expect(await post(payload, { 'idempotency-key': 'muted-1' })).toEqual({ status: 202, text: 'filtered' });
     expect(await head()).toBe(before);
     expect(await post(payload, { 'idempotency-key': 'muted-2' })).toEqual({ status: 202, text: 'queued' });
-    await viewer.until(() => viewer.msgs().length === 1, 'the unmuted message');
-    viewer.close();
+    await viewer.waitFor(() => viewer.of('msg').length === 1, 'the unmuted message');
+    await viewer.close();
   });
 
   it('a signed, timestamped request retried with its Idempotency-Key gets the first answer instead of a replay refusal', async () => {
@@ -203,8 +156,8 @@ describe('ingress: Idempotency-Key', () => {
     expect(await ingress(room, body, headers)).toEqual({ status: 401, text: 'Unauthorized' });
     expect(await ingress(room, body, { ...headers, 'idempotency-key': 'signed-2' })).toEqual({ status: 401, text: 'Unauthorized' });
     expect(await head()).toBe(before);
-    await viewer.until(() => viewer.msgs().length === 1, 'one message');
-    viewer.close();
+    await viewer.waitFor(() => viewer.of('msg').length === 1, 'one message');
+    await viewer.close();
   });
 });
 
@@ -225,9 +178,9 @@ describe('ingress: the room word filter', () => {
     expect(await post({ type: 'chat', user: { id: 'fan' }, content: 'Pineapple' })).toEqual({ status: 202, text: 'filtered' });
     expect(await head()).toBe(before);
     expect(await post({ type: 'chat', payload: { text: 'apples and pines', userId: 'fan' } })).toEqual({ status: 202, text: 'queued' });
-    await viewer.until(() => viewer.msgs().length === 2, 'the clean messages');
-    expect(viewer.msgs().map((m) => m.payload.text)).toEqual(['pineapple on pizza', 'apples and pines']);
-    viewer.close();
+    await viewer.waitFor(() => viewer.of('msg').length === 2, 'the clean messages');
+    expect(viewer.of('msg').map((m) => m.payload.text)).toEqual(['pineapple on pizza', 'apples and pines']);
+    await viewer.close();
   });
 
   it('checks every field viewers read as text, not only the text: a bad name, title or reply is filtered too', async () => {
@@ -253,15 +206,15 @@ describe('ingress: the short form of the stream-rooms reference', () => {
     // The short form is validated like the long one.
     expect(await post({ type: 'chat', user: { id: 'x' } })).toEqual({ status: 400, text: 'Bad Request' });
     expect(await post({ type: 'chat', user: { id: 'x', name: 5 }, content: 'hi' })).toEqual({ status: 400, text: 'Bad Request' });
-    await viewer.until(() => viewer.msgs().length === 2, 'both messages');
-    const [first, second] = viewer.msgs();
+    await viewer.waitFor(() => viewer.of('msg').length === 2, 'both messages');
+    const [first, second] = viewer.of('msg');
     expect(first).toMatchObject({
       kind: 'chat',
       sender: 'webhook:bot:donations',
       payload: { text: 'Thank you for the $5 donation!', displayName: 'DonationBot', userId: 'bot:donations', avatar: 'https://example.com/bot.png' },
     });
     expect(second).toMatchObject({ sender: null, payload: { text: 'no user', displayName: 'webhook' } });
-    viewer.close();
+    await viewer.close();
   });
 });
 
@@ -276,11 +229,11 @@ describe('ingress → WebSocket: event ages in /metrics', () => {
     const { room, token, post } = await setUp('Ages');
     const viewer = await watch(room, token);
     await post({ type: 'chat', payload: { text: 'warm' } });
-    await viewer.until(() => viewer.msgs().length === 1, 'the first message');
+    await viewer.waitFor(() => viewer.of('msg').length === 1, 'the first message');
     const relayed = await countOf('parley_relay_event_age_seconds');
     const published = await countOf('parley_realtime_event_age_seconds');
     expect(await post({ type: 'chat', payload: { text: 'aged' } })).toEqual({ status: 202, text: 'queued' });
-    await viewer.until(() => viewer.msgs().length === 2, 'the second message');
+    await viewer.waitFor(() => viewer.of('msg').length === 2, 'the second message');
     // On Kafka the frame can reach the viewer before the broker's acknowledgement reaches the relay.
     let relayedNow = await countOf('parley_relay_event_age_seconds');
     for (const end = Date.now() + 5000; relayedNow === relayed && Date.now() < end; ) {
@@ -289,6 +242,6 @@ describe('ingress → WebSocket: event ages in /metrics', () => {
     }
     expect(relayedNow).toBe(relayed + 1);
     expect(await countOf('parley_realtime_event_age_seconds')).toBe(published + 1);
-    viewer.close();
+    await viewer.close();
   });
 });

@@ -3,6 +3,8 @@ import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 import { testClock } from './testing/test-clock.js';
+import { httpRequest, type HttpReply } from './testing/http-request.js';
+import { createStreamRoom } from './testing/stream-room.js';
 
 /*
  * Ingress limits at their exact boundaries, over real HTTP: 20 messages / 10 s per user id,
@@ -17,42 +19,15 @@ let apiKey: string;
 
 const { now, freeze, freezeOnSecond, pastRateWindows } = testClock();
 
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-}
-
-function ingress(body: string | Buffer, opts: { from?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
-  const url = new URL(`${server.url}/rooms/${room}/ingress`);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        agent: false,
-        ...(opts.from ? { localAddress: opts.from } : {}),
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${apiKey}`, ...opts.headers },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+/** An ingress request with the room's API key (unless `headers` replace it), from the client address `from` if given. */
+const ingress = (body: string | Buffer, opts: { from?: string; headers?: Record<string, string> } = {}) =>
+  httpRequest(`${server.url}/rooms/${room}/ingress`, body, { localAddress: opts.from, headers: { authorization: `Bearer ${apiKey}`, ...opts.headers } });
 
 const chat = (text: string, userId?: string) => JSON.stringify({ type: 'chat', payload: { text, ...(userId !== undefined ? { userId, source: 'twitch' } : {}) } });
 const head = () => server.parley.ctx.store.headPosition();
 
 /** 429 with the reference's body, Retry-After in whole seconds and the reset time of the window (s epoch). */
-function expectLimited(reply: Reply, resetAtMs: number, retryAfterSeconds: number) {
+function expectLimited(reply: HttpReply, resetAtMs: number, retryAfterSeconds: number) {
   expect({ status: reply.status, text: reply.text }).toEqual({ status: 429, text: 'Too Many Requests' });
   expect(reply.headers['x-ratelimit-remaining']).toBe('0');
   expect(reply.headers['retry-after']).toBe(String(retryAfterSeconds));
@@ -61,11 +36,7 @@ function expectLimited(reply: Reply, resetAtMs: number, retryAfterSeconds: numbe
 
 beforeAll(async () => {
   server = await startTestServer({}, { now });
-  const owner = await server.identity('discord:limits-owner');
-  const res = await fetch(`${server.url}/rooms`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${owner}` }, body: JSON.stringify({ name: 'Limits' }) });
-  const created = (await res.json()) as { room: string; api_key: string };
-  room = created.room;
-  apiKey = created.api_key;
+  ({ room, apiKey } = await createStreamRoom(server.url, await server.identity('discord:limits-owner'), { name: 'Limits' }));
 });
 
 afterAll(async () => {
@@ -180,7 +151,7 @@ describe('ingress: 64 KB per message', () => {
 
   it('a body sent without Content-Length (chunked) is cut off at 64 KB too', async () => {
     const url = new URL(`${server.url}/rooms/${room}/ingress`);
-    const reply = await new Promise<Reply>((resolve, reject) => {
+    const reply = await new Promise<HttpReply>((resolve, reject) => {
       const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent: false, headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` } }, (res) => {
         let text = '';
         res.on('data', (c) => (text += c));

@@ -1,8 +1,9 @@
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import type { MsgFrame, ServerFrame } from '@parley/contracts/frames';
 import { startTestServer, type TestServer } from './testing/test-server.js';
+import { chatSocketUrl, openChatSocket } from './testing/chat-test-client.js';
+import { httpRequest } from './testing/http-request.js';
+import { createStreamRoom, mintRoomToken } from './testing/stream-room.js';
+import { until } from './testing/until.js';
 import { openRawWs } from '@parley/infra/realtime/testing';
 
 /*
@@ -12,29 +13,12 @@ import { openRawWs } from '@parley/infra/realtime/testing';
  */
 
 let server: TestServer;
+const patienceMs = 20_000;
 
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
-/** Upgrades, then stops reading: everything sent piles up in the kernel and in uWS. */
-function ingress(room: string, apiKey: string, text: string, from: string): Promise<number> {
+/** One chat message through ingress, from the client address `from`; resolves with the status. */
+async function ingress(room: string, apiKey: string, text: string, from: string): Promise<number> {
   const body = JSON.stringify({ type: 'chat', payload: { text } });
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port: new URL(server.url).port, path: `/rooms/${room}/ingress`, method: 'POST', agent: false, localAddress: from, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode!));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return (await httpRequest(`${server.url}/rooms/${room}/ingress`, body, { localAddress: from, headers: { authorization: `Bearer ${apiKey}` } })).status;
 }
 
 beforeAll(async () => {
@@ -47,23 +31,16 @@ afterAll(async () => {
 
 describe('realtime: slow consumers', () => {
   it('a socket that never reads is closed with 4008 while a normal client receives everything', async () => {
-    const owner = await server.identity('discord:bp-owner');
-    const created = await fetch(`${server.url}/rooms`, { method: 'POST', headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Firehose' }) });
-    const { room, api_key: apiKey } = (await created.json()) as { room: string; api_key: string };
-    const mint = async (user: string) => {
-      const res = await fetch(`${server.url}/rooms/${room}/tokens`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ user_id: user, display_name: user }) });
-      return ((await res.json()) as { token: string }).token;
-    };
+    const created = await createStreamRoom(server.url, await server.identity('discord:bp-owner'), { name: 'Firehose' });
+    const { room, apiKey } = created;
 
-    const frames: ServerFrame[] = [];
-    const reader = new WebSocket(`${server.url.replace('http', 'ws')}/ws?room=${room}&token=${await mint('guest:reader')}`);
-    reader.on('message', (data) => frames.push(JSON.parse(data.toString()) as ServerFrame));
-    await new Promise((r) => reader.once('open', r));
-    const stalled = await openRawWs(Number(new URL(server.url).port), `/ws?room=${room}&token=${await mint('guest:stalled')}`);
-    await until(() => server.parley.realtime.online(room) === 2, 'two viewers');
+    const reader = await openChatSocket(chatSocketUrl(server.url, { room, token: await mintRoomToken(server.url, created, 'guest:reader') }));
+    // Upgrades, then stops reading: everything sent piles up in the kernel and in uWS.
+    const stalled = await openRawWs(Number(new URL(server.url).port), `/ws?room=${room}&token=${await mintRoomToken(server.url, created, 'guest:stalled')}`);
+    await until(() => server.parley.realtime.online(room) === 2, 'two viewers', patienceMs);
     const closesBefore = server.parley.realtime.metrics.slowConsumerCloses;
 
-    const msgs = () => frames.filter((f): f is MsgFrame => f.t === 'msg');
+    const msgs = () => reader.of('msg');
     const big = 'b'.repeat(60 * 1024);
     const batch = 10;
     let sent = 0;
@@ -74,7 +51,7 @@ describe('realtime: slow consumers', () => {
       const statuses = await Promise.all(Array.from({ length: batch }, (_, k) => ingress(room, apiKey, `${sent + k}:${big}`, `127.0.0.${50 + ((sent + k) % 5)}`)));
       expect(statuses).toEqual(Array(batch).fill(202));
       sent += batch;
-      await until(() => msgs().length === sent, `reader at ${sent}`);
+      await until(() => msgs().length === sent, `reader at ${sent}`, patienceMs);
       if (server.parley.realtime.metrics.slowConsumerCloses > closesBefore) afterCut++;
     }
     expect(server.parley.realtime.metrics.slowConsumerCloses).toBe(closesBefore + 1);
@@ -84,12 +61,12 @@ describe('realtime: slow consumers', () => {
     expect(seen.texts).toBeLessThan(sent);
     // Every message exactly once (a batch is concurrent, so its order is the server's), in seq order.
     expect(msgs().map((m) => Number((m.payload.text as string).split(':')[0])).sort((a, b) => a - b)).toEqual(Array.from({ length: sent }, (_, i) => i));
-    const seqs = msgs().map((m) => m.seq);
+    const seqs = msgs().map((m) => m.seq as number);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-    await until(() => server.parley.realtime.online(room) === 1, 'the stalled viewer gone');
-    expect(reader.readyState).toBe(WebSocket.OPEN);
+    await until(() => server.parley.realtime.online(room) === 1, 'the stalled viewer gone', patienceMs);
+    expect(reader.isOpen()).toBe(true);
     console.log(`slow consumer cut after ${seen.texts} of ${sent} frames of 60 KiB reached it`);
-    reader.close();
+    await reader.close();
     stalled.socket.destroy();
   }, 60_000);
 });

@@ -1,8 +1,10 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import type { MsgFrame, ServerFrame } from '@parley/contracts/frames';
 import { startTestServer, type TestServer } from './testing/test-server.js';
+import { chatSocketUrl, openChatSocket, type Frame } from './testing/chat-test-client.js';
+import { httpRequest } from './testing/http-request.js';
+import { createStreamRoom, mintRoomToken } from './testing/stream-room.js';
+import { until } from './testing/until.js';
 
 /*
  * Per-room order is the same for every subscriber: 300 ingress messages sent concurrently (from
@@ -11,29 +13,12 @@ import { startTestServer, type TestServer } from './testing/test-server.js';
  */
 
 let server: TestServer;
+const patienceMs = 15_000;
 
-async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function subscribe(url: string): Promise<{ frames: ServerFrame[]; close(): void }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    const frames: ServerFrame[] = [];
-    ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as ServerFrame));
-    ws.once('error', reject);
-    ws.once('open', () => void until(() => frames.length > 0, 'hello').then(() => resolve({ frames, close: () => ws.close() }), reject));
-  });
-}
-
-function subscribeSse(url: string): Promise<{ frames: ServerFrame[]; close(): void }> {
+function subscribeSse(url: string): Promise<{ frames: Frame[]; close(): void }> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, (res) => {
-      const frames: ServerFrame[] = [];
+      const frames: Frame[] = [];
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -42,29 +27,19 @@ function subscribeSse(url: string): Promise<{ frames: ServerFrame[]; close(): vo
         while ((end = text.indexOf('\n\n')) >= 0) {
           const data = text.slice(0, end).split('\n').find((line) => line.startsWith('data: '));
           text = text.slice(end + 2);
-          if (data) frames.push(JSON.parse(data.slice(6)) as ServerFrame);
+          if (data) frames.push(JSON.parse(data.slice(6)) as Frame);
         }
       });
-      void until(() => frames.length > 0, 'sse hello').then(() => resolve({ frames, close: () => req.destroy() }), reject);
+      void until(() => frames.length > 0, 'sse hello', patienceMs).then(() => resolve({ frames, close: () => req.destroy() }), reject);
     });
     req.on('error', reject);
   });
 }
 
-function ingress(room: string, apiKey: string, body: string, from: string): Promise<string> {
-  const url = new URL(`${server.url}/rooms/${room}/ingress`);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent: false, localAddress: from, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve(`${res.statusCode} ${text}`));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+/** One ingress request from the client address `from`; resolves with `<status> <body>`. */
+async function ingress(room: string, apiKey: string, body: string, from: string): Promise<string> {
+  const { status, text } = await httpRequest(`${server.url}/rooms/${room}/ingress`, body, { localAddress: from, headers: { authorization: `Bearer ${apiKey}` } });
+  return `${status} ${text}`;
 }
 
 beforeAll(async () => {
@@ -77,18 +52,14 @@ afterAll(async () => {
 
 describe('realtime: one order for every subscriber', () => {
   it('300 concurrent ingress messages reach three WebSocket subscribers and an SSE subscriber in the same seq order', async () => {
-    const ownerToken = await server.identity('discord:order-owner');
-    const created = await fetch(`${server.url}/rooms`, { method: 'POST', headers: { authorization: `Bearer ${ownerToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ordered' }) });
-    const { room, api_key: apiKey } = (await created.json()) as { room: string; api_key: string };
-    const mint = async (user: string) => {
-      const res = await fetch(`${server.url}/rooms/${room}/tokens`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ user_id: user, display_name: user }) });
-      return ((await res.json()) as { token: string }).token;
-    };
-    const ws = server.url.replace('http', 'ws');
+    const created = await createStreamRoom(server.url, await server.identity('discord:order-owner'), { name: 'Ordered' });
+    const { room, apiKey } = created;
+    const mint = (user: string) => mintRoomToken(server.url, created, user);
+    const subscribe = async (user: string) => openChatSocket(chatSocketUrl(server.url, { room, token: await mint(user) }), { waitMs: patienceMs });
     const subscribers = await Promise.all([
-      subscribe(`${ws}/ws?room=${room}&token=${await mint('guest:s1')}`),
-      subscribe(`${ws}/ws?room=${room}&token=${await mint('guest:s2')}`),
-      subscribe(`${ws}/ws?room=${room}&token=${await mint('guest:s3')}`),
+      subscribe('guest:s1'),
+      subscribe('guest:s2'),
+      subscribe('guest:s3'),
       subscribeSse(`${server.url}/sse?room=${room}&token=${await mint('guest:s4')}`),
     ]);
 
@@ -99,8 +70,8 @@ describe('realtime: one order for every subscriber', () => {
     );
     expect(answers).toEqual(Array(total).fill('202 queued'));
 
-    const msgs = (s: { frames: ServerFrame[] }) => s.frames.filter((f): f is MsgFrame => f.t === 'msg');
-    for (const s of subscribers) await until(() => msgs(s).length >= total, `${total} frames`);
+    const msgs = (s: { frames: Frame[] }) => s.frames.filter((f) => f.t === 'msg');
+    for (const s of subscribers) await until(() => msgs(s).length >= total, `${total} frames`, patienceMs);
     const reference = msgs(subscribers[0]!);
     expect(reference).toHaveLength(total);
     const seqs = reference.map((f) => f.seq);
@@ -122,6 +93,6 @@ describe('realtime: one order for every subscriber', () => {
       after = page.messages.at(-1)!.seq;
     }
     expect(fromHistory).toEqual(reference.map((f) => `${f.seq}:${f.id}`));
-    for (const s of subscribers) s.close();
+    await Promise.all(subscribers.map((s) => s.close()));
   }, 60_000);
 });

@@ -1,9 +1,9 @@
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { roomStream } from '@parley/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatSocketUrl, openChatSocket, refusedStatus, type ChatSocket, type Frame } from './testing/chat-test-client.js';
-import { client, freshIp, trustForwardedFor, type Account } from './surfaces/simple-rooms/test-client.js';
-import { startTestServer, type TestServer } from './testing/test-server.js';
+import { refusedStatus, type Frame } from './testing/chat-test-client.js';
+import { freshIp, type Account } from './surfaces/simple-rooms/test-client.js';
+import { startSimpleRoomChat, type SimpleRoomChat } from './testing/simple-room-chat.js';
 import type { AppRouter } from './trpc/index.js';
 
 /*
@@ -12,48 +12,34 @@ import type { AppRouter } from './trpc/index.js';
  * room, Idempotency-Key, bad input; plus tRPC and the OpenAPI document.
  */
 
-let server: TestServer;
-let http: ReturnType<typeof client>;
+let chat: SimpleRoomChat;
 let ryo: Account; // admin
 let alice: Account;
 let bob: Account;
 let carol: Account;
 let dave: Account;
-const sockets: ChatSocket[] = [];
 
 beforeAll(async () => {
-  trustForwardedFor();
-  server = await startTestServer();
-  http = client(server.url);
-  [ryo, alice, bob, carol, dave] = (await Promise.all(['ryo', 'alice', 'bob', 'carol', 'dave'].map((name) => http.register(name)))) as [Account, Account, Account, Account, Account];
+  chat = await startSimpleRoomChat();
+  [ryo, alice, bob, carol, dave] = await chat.register('ryo', 'alice', 'bob', 'carol', 'dave');
 });
-afterAll(async () => {
-  await Promise.all(sockets.map((s) => s.close()));
-  await server.stop();
-});
+afterAll(() => chat?.stop());
 
-const createPublic = (name: string) => http.createRoom(ryo, { type: 'public', name });
-const createPrivate = (creator: Account, members: string[]) => http.createRoom(creator, { type: 'private', members });
-const wsUrl = (id: string, token?: string) => chatSocketUrl(server.url, { room: `sr-${id}`, ...(token ? { token } : {}) });
-const join = async (id: string, account: Account) => {
-  const socket = await openChatSocket(wsUrl(id, account.token));
-  sockets.push(socket);
-  return socket;
-};
+const createPublic = (name: string) => chat.http.createRoom(ryo, { type: 'public', name });
+const createPrivate = (creator: Account, members: string[]) => chat.http.createRoom(creator, { type: 'private', members });
 const post = (account: Account, id: string, body: unknown, headers: Record<string, string> = {}) =>
-  http.call('POST', `/api/rooms/${id}/messages`, { token: account.token, username: account.username, body, headers });
+  chat.http.call('POST', `/api/rooms/${id}/messages`, { token: account.token, username: account.username, body, headers });
 const texts = async (account: Account | null, id: string) => {
-  const res = account ? await http.as(account, 'GET', `/api/rooms/${id}/messages`) : await http.call('GET', `/api/rooms/${id}/messages`);
+  const res = account ? await chat.http.as(account, 'GET', `/api/rooms/${id}/messages`) : await chat.http.call('GET', `/api/rooms/${id}/messages`);
   expect(res.status).toBe(200);
   return res.body.messages.map((m: { text: string }) => m.text) as string[];
 };
 const messages = (frames: Frame[]) => frames.filter((f) => f.t === 'msg');
-const head = () => server.parley.ctx.store.headPosition();
 
 /** As the operator: an identity token for the chat rooms' owner, minted like the admin CLI mints one. */
 const moderate = async (id: string, action: string, target: string) => {
-  const token = await server.identity('system:simple-rooms');
-  const res = await fetch(`${server.url}/rooms/sr-${id}/moderation`, {
+  const token = await chat.server.identity('system:simple-rooms');
+  const res = await fetch(`${chat.server.url}/rooms/sr-${id}/moderation`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ action, target }),
@@ -64,11 +50,11 @@ const moderate = async (id: string, action: string, target: string) => {
 describe('the per-user limit', () => {
   it('20 messages per 10 s per user and room, one budget for REST and the socket', async () => {
     const id = await createPublic('Busy');
-    const d = await join(id, dave);
+    const d = await chat.join(id, dave);
     for (let i = 1; i <= 15; i++) expect((await post(dave, id, { text: `rest ${i}` })).status).toBe(201);
     for (let i = 1; i <= 5; i++) d.send({ t: 'send', text: `socket ${i}` });
     await d.waitFor((f) => messages(f).length === 20, 'twenty messages');
-    const mark = await head();
+    const mark = await chat.head();
     const limited = await post(dave, id, { text: 'one too many' });
     expect(limited.status).toBe(429);
     expect(limited.body).toEqual({ error: 'Rate limit exceeded' });
@@ -77,7 +63,7 @@ describe('the per-user limit', () => {
     d.send({ t: 'send', text: 'socket too many', nonce: 'over' });
     await d.waitFor((f) => f.some((x) => x.t === 'error'), 'an error frame');
     expect(d.of('error')[0]).toMatchObject({ code: 'rate_limited', nonce: 'over' });
-    expect(await head()).toBe(mark);
+    expect(await chat.head()).toBe(mark);
     // Other users, and the same user elsewhere, have their own budgets.
     expect((await post(bob, id, { text: 'I can still talk' })).status).toBe(201);
     expect((await post(dave, await createPublic('Elsewhere'), { text: 'and here' })).status).toBe(201);
@@ -88,32 +74,32 @@ describe('the per-user limit', () => {
 describe('the word filter and moderation', () => {
   it('the word filter stops a message on every path; it is not stored', async () => {
     const id = await createPrivate(alice, ['bob']);
-    const b = await join(id, bob);
-    const mark = await head();
+    const b = await chat.join(id, bob);
+    const mark = await chat.head();
     expect(await post(alice, id, { text: 'what a load of bullshit' })).toMatchObject({ status: 403, body: { error: 'Forbidden' } });
     b.send({ t: 'send', text: 'bullshit indeed', nonce: 'rude' });
     await b.waitFor((f) => f.some((x) => x.t === 'error'), 'an error frame');
     expect(b.of('error')[0]).toMatchObject({ code: 'filtered', nonce: 'rude' });
-    expect(await head()).toBe(mark);
+    expect(await chat.head()).toBe(mark);
     expect((await post(alice, id, { text: 'a perfectly nice sentence' })).status).toBe(201);
     expect(await texts(bob, id)).toEqual(['a perfectly nice sentence']);
   });
 
   it('bans, mutes and stealth bans of the chat room apply', async () => {
     const id = await createPublic('Moderated');
-    const watcher = await join(id, alice);
+    const watcher = await chat.join(id, alice);
     await moderate(id, 'ban', 'username:dave');
     await moderate(id, 'mute', 'username:bob');
     await moderate(id, 'stealth', 'username:carol');
 
     expect(await post(dave, id, { text: 'banned words' })).toMatchObject({ status: 403, body: { error: 'Forbidden' } });
-    expect(await http.as(dave, 'GET', `/api/rooms/${id}/messages`)).toMatchObject({ status: 403, body: { error: 'Forbidden' } });
-    expect(await refusedStatus(wsUrl(id, dave.token))).toBe(403);
+    expect(await chat.http.as(dave, 'GET', `/api/rooms/${id}/messages`)).toMatchObject({ status: 403, body: { error: 'Forbidden' } });
+    expect(await refusedStatus(chat.wsUrl(id, dave.token))).toBe(403);
 
     expect(await post(bob, id, { text: 'muted words' })).toMatchObject({ status: 403, body: { error: 'Forbidden' } });
     expect(await texts(bob, id)).toEqual([]);
 
-    const c = await join(id, carol);
+    const c = await chat.join(id, carol);
     expect((await post(carol, id, { text: 'stealthy words' })).status).toBe(201);
     expect((await post(alice, id, { text: 'visible words' })).status).toBe(201);
     await c.waitFor((f) => messages(f).length === 2, 'carol sees her own message and alice\'s');
@@ -130,10 +116,10 @@ describe('Idempotency-Key and bad input', () => {
     const id = await createPrivate(alice, ['bob']);
     const first = await post(alice, id, { text: 'once' }, { 'idempotency-key': 'k-1' });
     expect(first.status).toBe(201);
-    const mark = await head();
+    const mark = await chat.head();
     const retry = await post(alice, id, { text: 'once' }, { 'idempotency-key': 'k-1' });
     expect(retry).toMatchObject({ status: 201, body: first.body });
-    expect(await head()).toBe(mark);
+    expect(await chat.head()).toBe(mark);
     // The key is the sender's own: another member with the same key posts a new message.
     expect((await post(bob, id, { text: 'once' }, { 'idempotency-key': 'k-1' })).body.message.id).not.toBe(first.body.message.id);
     expect(await texts(alice, id)).toEqual(['once', 'once']);
@@ -141,42 +127,42 @@ describe('Idempotency-Key and bad input', () => {
 
   it('answers bad input with the simple-rooms errors and changes nothing', async () => {
     const id = await createPrivate(alice, ['bob']);
-    const mark = await head();
+    const mark = await chat.head();
     for (const body of [{}, { text: '' }, { text: '   ' }, { text: 42 }, { text: ['x'] }, '{"text":', 'null']) {
       expect(await post(alice, id, body)).toMatchObject({ status: 400, body: { error: 'Invalid request' } });
     }
     expect(await post(alice, id, { text: 'x'.repeat(70_000) })).toMatchObject({ status: 400, body: { error: 'Invalid request' } });
     expect(await post(alice, id, { text: 'ok' }, { 'idempotency-key': 'k'.repeat(201) })).toMatchObject({ status: 400, body: { error: 'Invalid request' } });
-    expect(await http.call('POST', `/api/rooms/${id}/messages`, { token: alice.token, body: { text: 'no X-Username' } })).toMatchObject({ status: 401, body: { error: 'Authentication required' } });
-    expect(await http.call('POST', `/api/rooms/${id}/messages`, { token: alice.token, username: 'bob', body: { text: 'not me' } })).toMatchObject({ status: 401, body: { error: 'Authentication required' } });
-    expect(await http.call('POST', `/api/rooms/${id}/messages`, { token: 'forged.token.here', username: 'alice', body: { text: 'forged' } })).toMatchObject({ status: 401, body: { error: 'Authentication required' } });
+    expect(await chat.http.call('POST', `/api/rooms/${id}/messages`, { token: alice.token, body: { text: 'no X-Username' } })).toMatchObject({ status: 401, body: { error: 'Authentication required' } });
+    expect(await chat.http.call('POST', `/api/rooms/${id}/messages`, { token: alice.token, username: 'bob', body: { text: 'not me' } })).toMatchObject({ status: 401, body: { error: 'Authentication required' } });
+    expect(await chat.http.call('POST', `/api/rooms/${id}/messages`, { token: 'forged.token.here', username: 'alice', body: { text: 'forged' } })).toMatchObject({ status: 401, body: { error: 'Authentication required' } });
     expect(await post(alice, 'no-such-room', { text: 'hello?' })).toMatchObject({ status: 404, body: { error: 'Room not found' } });
-    expect(await head()).toBe(mark);
+    expect(await chat.head()).toBe(mark);
   });
 
   it('a logged-out session’s socket is closed with 4403, and nothing it sends after the logout is posted', async () => {
-    const eve = await http.register('eve');
+    const eve = await chat.http.register('eve');
     const id = await createPrivate(alice, ['eve']);
-    const e = await join(id, eve);
-    const out = await http.call('POST', '/api/auth/logout', { token: eve.token, body: { refreshToken: eve.refreshToken }, ip: freshIp() });
+    const e = await chat.join(id, eve);
+    const out = await chat.http.call('POST', '/api/auth/logout', { token: eve.token, body: { refreshToken: eve.refreshToken }, ip: freshIp() });
     expect(out.status).toBe(200);
     e.send({ t: 'send', text: 'after logout', nonce: 'late' });
     expect(await e.closedWith(10_000)).toBe(4403);
     // A send that reached the node before the close was refused, not posted.
     for (const error of e.of('error')) expect(error).toMatchObject({ code: 'unauthenticated', nonce: 'late' });
-    const chat = await server.parley.ctx.store.readStream(roomStream(`sr-${id}`));
-    expect(JSON.stringify(chat)).not.toContain('after logout');
-    expect(await refusedStatus(wsUrl(id, eve.token))).toBe(401);
+    const stream = await chat.server.parley.ctx.store.readStream(roomStream(`sr-${id}`));
+    expect(JSON.stringify(stream)).not.toContain('after logout');
+    expect(await refusedStatus(chat.wsUrl(id, eve.token))).toBe(401);
   });
 });
 
 describe('tRPC and OpenAPI', () => {
   const trpc = (account?: Account) =>
-    createTRPCClient<AppRouter>({ links: [httpLink({ url: `${server.url}/trpc`, headers: () => ({ 'x-forwarded-for': freshIp(), ...(account ? { authorization: `Bearer ${account.token}` } : {}) }) })] });
+    createTRPCClient<AppRouter>({ links: [httpLink({ url: `${chat.server.url}/trpc`, headers: () => ({ 'x-forwarded-for': freshIp(), ...(account ? { authorization: `Bearer ${account.token}` } : {}) }) })] });
 
   it('simpleRooms.sendMessage and simpleRooms.history run the same use cases', async () => {
     const id = await createPrivate(alice, ['bob']);
-    const b = await join(id, bob);
+    const b = await chat.join(id, bob);
     const { message } = await trpc(alice).simpleRooms.sendMessage.mutate({ id, text: 'typed hello', meta: { n: 1 } });
     expect(message).toEqual({ id: expect.any(String), seq: expect.any(Number), username: 'alice', text: 'typed hello', createdAt: expect.any(Number), meta: { n: 1 } });
     await b.waitFor((f) => messages(f).some((m) => m.id === message.id), 'the tRPC message on the socket');
@@ -193,7 +179,7 @@ describe('tRPC and OpenAPI', () => {
   });
 
   it('documents the messages endpoints with the one error body', async () => {
-    const doc: any = await (await fetch(`${server.url}/openapi.json`)).json();
+    const doc: any = await (await fetch(`${chat.server.url}/openapi.json`)).json();
     const path = doc.paths['/api/rooms/{id}/messages'];
     expect(Object.keys(path).sort()).toEqual(['get', 'post']);
     expect(path.post.responses['201'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/SimpleRoomMessageResponse' });

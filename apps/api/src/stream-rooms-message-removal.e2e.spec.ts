@@ -1,10 +1,12 @@
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { AppRouter } from '@parley/app-api/trpc';
-import type { ServerFrame } from '@parley/contracts/frames';
+import { chatSocketUrl, openChatSocket } from './testing/chat-test-client.js';
+import { postToIngress } from './testing/ingress.js';
 import { jsonCall } from './testing/json-call.js';
-import { startTestServer, type TestServer } from './testing/test-server.js';
+import { startModeratedRoom } from './testing/moderated-room.js';
+import { mintRoomToken } from './testing/stream-room.js';
+import type { TestServer } from './testing/test-server.js';
 
 /*
  * Removing one message (`DELETE /rooms/{room}/messages/{messageId}` and tRPC `rooms.removeMessage`,
@@ -22,49 +24,25 @@ let apiKey: string;
 const call = (method: string, path: string, token?: string, body?: unknown) => jsonCall(server.url, method, path, token, body);
 const remove = (messageId: string, token?: string, query = '', roomId = room) => call('DELETE', `/rooms/${roomId}/messages/${encodeURIComponent(messageId)}${query}`, token);
 const history = async () => (await call('GET', `/rooms/${room}/messages?limit=200`, apiKey)).body.messages as Array<{ id: string; seq: number; payload: { text: string } | null; removed: boolean }>;
-const mint = async (user_id: string, roles: string[] = []) => (await call('POST', `/rooms/${room}/tokens`, apiKey, { user_id, display_name: user_id, roles })).body.token as string;
+const mint = (userId: string, roles: string[] = []) => mintRoomToken(server.url, { room, apiKey }, userId, { roles });
 const trpc = (token: string) => createTRPCClient<AppRouter>({ links: [httpLink({ url: `${server.url}/trpc`, headers: { authorization: `Bearer ${token}` } })] });
 
 /** Posts a message through ingress and returns its id and seq, read back from history. */
 async function posted(text: string): Promise<{ id: string; seq: number }> {
-  const res = await fetch(`${server.url}/rooms/${room}/ingress`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'chat', payload: { text, userId: 'viewer', source: 'twitch' } }),
-  });
-  expect(await res.text()).toBe('queued');
+  const answer = await postToIngress(server.url, room, JSON.stringify({ type: 'chat', payload: { text, userId: 'viewer', source: 'twitch' } }), { authorization: `Bearer ${apiKey}` });
+  expect(answer.text).toBe('queued');
   const message = (await history()).find((m) => m.payload?.text === text)!;
   return { id: message.id, seq: message.seq };
 }
 
-/** A WebSocket viewer that keeps every frame. */
-async function viewer(): Promise<{ frames: ServerFrame[]; until: (check: (f: ServerFrame[]) => boolean) => Promise<void>; close: () => void }> {
-  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?room=${room}&guest=1`);
-  const frames: ServerFrame[] = [];
-  ws.on('message', (data) => frames.push(JSON.parse(String(data)) as ServerFrame));
-  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
-  return {
-    frames,
-    async until(check) {
-      const end = Date.now() + 5000;
-      while (!check(frames)) {
-        if (Date.now() > end) throw new Error(`timed out; frames: ${JSON.stringify(frames)}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
-    close: () => ws.close(),
-  };
-}
+/** A guest WebSocket viewer of the room. */
+const viewer = () => openChatSocket(chatSocketUrl(server.url, { room, guest: '1' }), { waitMs: 5000 });
 
 beforeAll(async () => {
-  server = await startTestServer();
-  owner = await server.identity('discord:remover-owner');
-  moderator = await server.identity('discord:remover-mod');
-  admin = await server.identity('discord:admin');
-  const created = await call('POST', '/rooms', owner, { name: 'Removals', allowed_providers: ['guest', 'discord'] });
-  room = created.body.room;
-  apiKey = created.body.api_key;
-  expect((await call('PUT', `/rooms/${room}`, owner, { moderators: ['discord:remover-mod'] })).status).toBe(200);
+  ({ server, owner, moderator, admin, room, apiKey } = await startModeratedRoom(
+    { owner: 'discord:remover-owner', moderator: 'discord:remover-mod' },
+    { name: 'Removals', allowed_providers: ['guest', 'discord'] },
+  ));
 });
 
 afterAll(async () => {
@@ -76,16 +54,16 @@ describe('removing a message', () => {
     const watching = await viewer();
     const target = await posted('regrettable');
     await posted('kept');
-    await watching.until((f) => f.some((x) => x.t === 'msg' && x.id === target.id));
+    await watching.waitFor((f) => f.some((x) => x.t === 'msg' && x.id === target.id), 'the message');
 
     const res = await remove(target.id, moderator, '?reason=Spoiler');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ room, id: target.id, seq: target.seq, removed: true });
-    await watching.until((f) => f.some((x) => x.t === 'removed' && x.id === target.id));
+    await watching.waitFor((f) => f.some((x) => x.t === 'removed' && x.id === target.id), 'the removed frame');
     const removedFrame = watching.frames.find((x) => x.t === 'removed')!;
     expect(removedFrame).toEqual({ t: 'removed', room, seq: expect.any(Number), id: target.id });
-    expect((removedFrame as { seq: number }).seq).toBeGreaterThan(target.seq);
-    watching.close();
+    expect(removedFrame.seq).toBeGreaterThan(target.seq);
+    await watching.close();
 
     const after = await history();
     expect(after.find((m) => m.id === target.id)).toMatchObject({ seq: target.seq, payload: null, removed: true });

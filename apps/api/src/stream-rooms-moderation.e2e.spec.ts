@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './testing/test-server.js';
+import type { TestServer } from './testing/test-server.js';
 import { jsonCall, type JsonReply } from './testing/json-call.js';
+import { startModeratedRoom } from './testing/moderated-room.js';
 
 type Reply = Omit<JsonReply, 'headers'>;
 
@@ -24,14 +25,10 @@ const audit = (query: string, token = admin) => call('GET', `/admin/audit-log?ro
 const isoNear = (iso: string, ms: number, toleranceMs = 5000) => Math.abs(Date.parse(iso) - ms) <= toleranceMs;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  owner = await server.identity('discord:streamer');
-  moderator = await server.identity('discord:helper');
-  admin = await server.identity('discord:admin');
-  const created = await call('POST', '/rooms', owner, { name: 'Moderated', allowed_providers: ['discord', 'guest'] });
-  room = created.body.room;
-  apiKey = created.body.api_key;
-  expect((await call('PUT', `/rooms/${room}`, owner, { moderators: ['discord:helper'] })).status).toBe(200);
+  ({ server, owner, moderator, admin, room, apiKey } = await startModeratedRoom(
+    { owner: 'discord:streamer', moderator: 'discord:helper' },
+    { name: 'Moderated', allowed_providers: ['discord', 'guest'] },
+  ));
 });
 
 afterAll(async () => {

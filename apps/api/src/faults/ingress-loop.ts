@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { httpRequest, type HttpReply } from '../testing/http-request.js';
 
 /*
  * A small ingress load generator, run as its own process by the cluster fault specs:
@@ -23,37 +24,16 @@ const options = JSON.parse(process.argv[2] ?? '{}') as Options;
 const agents = options.targets.map(() => new http.Agent({ keepAlive: true, maxSockets: 64 }));
 const RETRY_FOR_MS = 60_000;
 
-function post(target: number, i: number): Promise<{ status: number; body: string }> {
-  const url = new URL(`${options.targets[target]}/rooms/${options.room}/ingress`);
+function post(target: number, i: number): Promise<HttpReply> {
   const body = JSON.stringify({ type: 'chat', payload: { text: `${options.prefix}-${i}` }, meta: { i, sentAt: Date.now() } });
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        agent: agents[target],
-        headers: {
-          authorization: `Bearer ${options.apiKey}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          'idempotency-key': `${options.prefix}-${i}`,
-          'x-forwarded-for': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-        },
-        timeout: 10_000,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
+  return httpRequest(`${options.targets[target]}/rooms/${options.room}/ingress`, body, {
+    agent: agents[target],
+    timeoutMs: 10_000,
+    headers: {
+      authorization: `Bearer ${options.apiKey}`,
+      'idempotency-key': `${options.prefix}-${i}`,
+      'x-forwarded-for': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+    },
   });
 }
 
@@ -65,12 +45,12 @@ async function send(i: number): Promise<void> {
   for (;;) {
     try {
       const answer = await post(target, i);
-      if (answer.status === 202 && answer.body === 'queued') {
+      if (answer.status === 202 && answer.text === 'queued') {
         process.stdout.write(`ack ${i}\n`);
         return;
       }
       if (answer.status < 500) {
-        process.stderr.write(`message ${i}: ${answer.status} ${answer.body}\n`);
+        process.stderr.write(`message ${i}: ${answer.status} ${answer.text}\n`);
         failed++;
         return;
       }
