@@ -1,4 +1,4 @@
 export type { TimelineOptions } from './projection.js';
-export { timelineProjection, timelineTables } from './projection.js';
+export { timelineProjection, timelineTables, timelineOverLogTables } from './projection.js';
 export type { MessageVisibility, TimelineViewer, TimelineMessage, TimelineFrame, HistoryQuery, HistoryPage, TimelineCoverage } from './queries.js';
-export { history, framesAfter, timelineCoverage, messageStatus, historyMaxLimit, framesMaxLimit } from './queries.js';
+export { attachEventLog, history, framesAfter, timelineCoverage, messageStatus, historyMaxLimit, framesMaxLimit } from './queries.js';

@@ -1,3 +1,4 @@
+import { roomStream } from '@parley/contracts';
 import { clampLimit, perConnection, type SqliteDb } from '../shared/index.js';
 
 export type MessageVisibility = 'all' | 'moderators_and_sender';
@@ -103,13 +104,16 @@ const toFrame = (row: FrameRow): TimelineFrame =>
  * The visibility rule, in SQL so that LIMIT counts only what the viewer may see: stealth
  * messages (`moderators_and_sender`) reach moderators and their own sender only.
  */
-const visibleTo = `(visibility = 'all' OR @isModerator = 1 OR (sender IS NOT NULL AND sender = @userId))`;
+const visibleTo = (visibility = 'visibility', sender = 'sender') =>
+  `(${visibility} = 'all' OR @isModerator = 1 OR (${sender} IS NOT NULL AND ${sender} = @userId))`;
 const messageColumns = 'room_id, seq, message_id, kind, payload, meta, sender, visibility, via, at, removed, removed_at';
+const removalColumns = `room_id, seq, message_id, NULL, NULL, NULL, sender, visibility, '', at, 0, NULL`;
 
-const statements = perConnection((db) => {
+/** The timeline that copies messages: every query reads its own tables. */
+const copyingStatements = perConnection((db) => {
   const historySql = (order: 'ASC' | 'DESC') =>
     `SELECT ${messageColumns} FROM timeline_messages
-     WHERE room_id = @roomId AND seq > @after AND seq < @before AND ${visibleTo}
+     WHERE room_id = @roomId AND seq > @after AND seq < @before AND ${visibleTo()}
      ORDER BY seq ${order} LIMIT @limit`;
   return {
     forward: db.prepare<Record<string, unknown>, MessageRow>(historySql('ASC')),
@@ -117,16 +121,77 @@ const statements = perConnection((db) => {
     frames: db.prepare<Record<string, unknown>, FrameRow>(
       `SELECT * FROM (
          SELECT 'message' AS frame, ${messageColumns} FROM timeline_messages
-         WHERE room_id = @roomId AND seq > @after AND (@filtered = 0 OR ${visibleTo})
+         WHERE room_id = @roomId AND seq > @after AND (@filtered = 0 OR ${visibleTo()})
          UNION ALL
-         SELECT 'removed' AS frame, room_id, seq, message_id, NULL, NULL, NULL, sender, visibility, '', at, 0, NULL FROM timeline_removals
-         WHERE room_id = @roomId AND seq > @after AND (@filtered = 0 OR ${visibleTo})
+         SELECT 'removed' AS frame, ${removalColumns} FROM timeline_removals
+         WHERE room_id = @roomId AND seq > @after AND (@filtered = 0 OR ${visibleTo()})
        ) ORDER BY seq LIMIT @limit`,
     ),
-    coverage: db.prepare<[string], { last_seq: number; complete_from: number }>('SELECT last_seq, complete_from FROM timeline_heads WHERE room_id = ?'),
-    message: db.prepare<[string, string], { seq: number; removed: number }>('SELECT seq, removed FROM timeline_messages WHERE room_id = ? AND message_id = ?'),
+    message: db.prepare<Record<string, unknown>, { seq: number; removed: number }>(
+      'SELECT seq, removed FROM timeline_messages WHERE room_id = @roomId AND message_id = @messageId',
+    ),
   };
 });
+
+/**
+ * The timeline over the event log: a room's messages are the ChatMessagePosted events of its
+ * stream in the log's table (attached as `log`; columns as the SQLite event store writes them),
+ * read through its (stream, revision) index; whether one was removed comes from the projection's
+ * removals.
+ */
+const logMessage = (where: string) =>
+  `SELECT @roomId AS room_id, seq, message_id, kind,
+     CASE WHEN removed_at IS NULL THEN payload END AS payload, CASE WHEN removed_at IS NULL THEN meta END AS meta,
+     sender, visibility, via, at, removed_at IS NOT NULL AS removed, removed_at
+   FROM (
+     SELECT e.revision AS seq, e.data ->> '$.messageId' AS message_id, e.data ->> '$.kind' AS kind,
+       e.data -> '$.payload' AS payload, e.data -> '$.meta' AS meta, e.data ->> '$.sender' AS sender,
+       e.data ->> '$.visibility' AS visibility, e.data ->> '$.via' AS via, e.data ->> '$.at' AS at,
+       (SELECT r.at FROM timeline_removals r WHERE r.room_id = @roomId AND r.message_id = e.data ->> '$.messageId' ORDER BY r.seq LIMIT 1) AS removed_at
+     FROM log.events e
+     WHERE e.stream = @stream AND e.type = 'ChatMessagePosted' AND ${where}
+   )`;
+
+const overLogStatements = perConnection((db) => {
+  const visible = visibleTo("e.data ->> '$.visibility'", "e.data ->> '$.sender'");
+  const historySql = (order: 'ASC' | 'DESC') =>
+    `SELECT * FROM (${logMessage(`e.revision > @after AND e.revision < @before AND ${visible} ORDER BY e.revision ${order} LIMIT @limit`)}) ORDER BY seq ${order}`;
+  return {
+    forward: db.prepare<Record<string, unknown>, MessageRow>(historySql('ASC')),
+    backward: db.prepare<Record<string, unknown>, MessageRow>(historySql('DESC')),
+    frames: db.prepare<Record<string, unknown>, FrameRow>(
+      `SELECT * FROM (
+         SELECT 'message' AS frame, * FROM (${logMessage(`e.revision > @after AND (@filtered = 0 OR ${visible})`)})
+         UNION ALL
+         SELECT 'removed' AS frame, ${removalColumns} FROM timeline_removals
+         WHERE room_id = @roomId AND seq > @after AND (@filtered = 0 OR ${visibleTo()})
+       ) ORDER BY seq LIMIT @limit`,
+    ),
+    message: db.prepare<Record<string, unknown>, { seq: number; removed: number }>(
+      `SELECT i.seq, EXISTS (SELECT 1 FROM timeline_removals r WHERE r.room_id = i.room_id AND r.message_id = i.message_id) AS removed
+       FROM timeline_message_ids i WHERE i.message_id = @messageId AND i.room_id = @roomId`,
+    ),
+  };
+});
+
+const coverageStatement = perConnection((db) =>
+  db.prepare<[string], { last_seq: number; complete_from: number }>('SELECT last_seq, complete_from FROM timeline_heads WHERE room_id = ?'),
+);
+
+/** Connections the event log is attached to: their timeline is the one over the log. */
+const overLogConnections = new WeakSet<SqliteDb>();
+
+/**
+ * Attaches the SQLite event store's file to a connection as `log`, so that the timeline's queries
+ * on it read messages from the log (the projection must then be `timelineProjection({ messagesIn:
+ * 'log' })`). A read-only connection attaches it read-only.
+ */
+export function attachEventLog(db: SqliteDb, file: string): void {
+  db.prepare('ATTACH DATABASE ? AS log').run(file);
+  overLogConnections.add(db);
+}
+
+const statements = (db: SqliteDb) => (overLogConnections.has(db) ? overLogStatements(db) : copyingStatements(db));
 
 const viewerParams = (viewer: TimelineViewer | undefined) => ({
   filtered: viewer === undefined ? 0 : 1,
@@ -144,6 +209,7 @@ export function history(db: SqliteDb, roomId: string, query: HistoryQuery): Hist
   const limit = clampLimit(query.limit, { max: historyMaxLimit, fallback: 50 });
   const params = {
     roomId,
+    stream: roomStream(roomId),
     after: query.after ?? -1,
     before: query.before ?? Number.MAX_SAFE_INTEGER,
     limit: limit + 1,
@@ -161,18 +227,18 @@ export function history(db: SqliteDb, roomId: string, query: HistoryQuery): Hist
  * visibility rule applies. Check `timelineCoverage` to know whether the gap is complete.
  */
 export function framesAfter(db: SqliteDb, roomId: string, seq: number, limit: number, viewer?: TimelineViewer): TimelineFrame[] {
-  const params = { roomId, after: seq, limit: clampLimit(limit, { max: framesMaxLimit, fallback: 200 }), ...viewerParams(viewer) };
+  const params = { roomId, stream: roomStream(roomId), after: seq, limit: clampLimit(limit, { max: framesMaxLimit, fallback: 200 }), ...viewerParams(viewer) };
   return statements(db).frames.all(params).map(toFrame);
 }
 
 /** What the timeline knows of a room's sequence, or undefined for a room it has never seen. */
 export function timelineCoverage(db: SqliteDb, roomId: string): TimelineCoverage | undefined {
-  const row = statements(db).coverage.get(roomId);
+  const row = coverageStatement(db).get(roomId);
   return row === undefined ? undefined : { lastSeq: row.last_seq, completeFrom: row.complete_from };
 }
 
 /** Where a message of the room is and whether it was removed, or undefined if the timeline does not hold it. */
 export function messageStatus(db: SqliteDb, roomId: string, messageId: string): { seq: number; removed: boolean } | undefined {
-  const row = statements(db).message.get(roomId, messageId);
+  const row = statements(db).message.get({ roomId, messageId });
   return row === undefined ? undefined : { seq: row.seq, removed: row.removed === 1 };
 }

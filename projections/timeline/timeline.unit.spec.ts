@@ -2,7 +2,18 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { sqliteProjector } from '../shared/index.js';
 import { dumpTables, mod, owner, roomLog, spammer, streamRoomScenario, t0, viewer } from '../testing/index.js';
-import { framesAfter, history, timelineCoverage, timelineProjection, timelineTables, type TimelineViewer } from './index.js';
+import type { StoredEventLike } from '../shared/index.js';
+import {
+  attachEventLog,
+  framesAfter,
+  history,
+  messageStatus,
+  timelineCoverage,
+  timelineOverLogTables,
+  timelineProjection,
+  timelineTables,
+  type TimelineViewer,
+} from './index.js';
 
 function timelineOf(events = streamRoomScenario().events, keepPerRoom?: number) {
   const db = new Database(':memory:');
@@ -11,15 +22,39 @@ function timelineOf(events = streamRoomScenario().events, keepPerRoom?: number) 
   return { db, projector };
 }
 
+/** The events table as the SQLite event store writes it (infra/event-store/sqlite/sqlite-writer.mjs). */
+const eventLogSchema = `
+  CREATE TABLE log.events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, stream TEXT NOT NULL, revision INTEGER NOT NULL,
+    type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at INTEGER NOT NULL, UNIQUE (stream, revision)
+  )`;
+
+/** The timeline over the log: the events in an attached log table, the projection beside it. */
+function timelineOverLogOf(events = streamRoomScenario().events) {
+  const db = new Database(':memory:');
+  attachEventLog(db, ':memory:');
+  db.exec(eventLogSchema);
+  const insert = db.prepare('INSERT INTO log.events (position, id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  for (const e of events) insert.run(e.position, e.id, e.stream, e.revision, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), e.recordedAt);
+  const projector = sqliteProjector({ db, projections: [timelineProjection({ messagesIn: 'log' })] });
+  projector.applyBatch(events);
+  return { db, projector };
+}
+
+const forms = [
+  { form: 'copying messages', open: (events?: StoredEventLike[]) => timelineOf(events), tables: timelineTables },
+  { form: 'over the event log', open: timelineOverLogOf, tables: timelineOverLogTables.filter((t) => t !== 'timeline_messages') },
+];
+
 const anonymous: TimelineViewer = { userId: null, isModerator: false };
 const asViewer: TimelineViewer = { userId: viewer, isModerator: false };
 const asSpammer: TimelineViewer = { userId: spammer, isModerator: false };
 const asModerator: TimelineViewer = { userId: mod, isModerator: true };
 const ids = (page: { messages: { messageId: string }[] }) => page.messages.map((m) => m.messageId);
 
-describe('timeline projection', () => {
+describe.each(forms)('timeline projection, $form', ({ open, tables }) => {
   it('stores each message by room sequence number, oldest first', () => {
-    const { db } = timelineOf();
+    const { db } = open();
     const page = history(db, 'lobby', { viewer: asModerator });
     expect(page.hasMore).toBe(false);
     expect(page.messages).toEqual([
@@ -32,21 +67,8 @@ describe('timeline projection', () => {
     expect(history(db, 'nowhere', { viewer: anonymous })).toEqual({ messages: [], hasMore: false });
   });
 
-  it("stores a message from its data's JSON text when the reader hands it over, without decoding it", () => {
-    const events = streamRoomScenario().events;
-    const asText = events.map((e) => {
-      if (e.type !== 'ChatMessagePosted') return e;
-      const { data, ...rest } = e;
-      return Object.defineProperties({ ...rest, dataJson: JSON.stringify(data) }, {
-        data: { get: () => expect.unreachable('the data of a posted message was decoded') },
-      }) as typeof e;
-    });
-    expect(asText.filter((e) => e.dataJson !== undefined).length).toBeGreaterThan(3);
-    expect(dumpTables(timelineOf(asText).db, timelineTables)).toEqual(dumpTables(timelineOf(events).db, timelineTables));
-  });
-
   it('shows stealth messages only to moderators and their sender', () => {
-    const { db } = timelineOf();
+    const { db } = open();
     expect(ids(history(db, 'lobby', { viewer: anonymous }))).toEqual(['m1', 'm2', 'm4']);
     expect(ids(history(db, 'lobby', { viewer: asViewer }))).toEqual(['m1', 'm2', 'm4']);
     expect(ids(history(db, 'lobby', { viewer: asSpammer }))).toEqual(['m1', 'm2', 'm3', 'm4']);
@@ -57,19 +79,19 @@ describe('timeline projection', () => {
   });
 
   it('hides the content of removed messages from everyone and erases it from storage', () => {
-    const { db } = timelineOf();
+    const { db } = open();
     for (const v of [anonymous, asSpammer, asModerator]) {
       const m2 = history(db, 'lobby', { viewer: v }).messages.find((m) => m.messageId === 'm2')!;
       expect(m2).toMatchObject({ removed: true, payload: null });
       expect(m2).not.toHaveProperty('meta');
     }
-    const dump = JSON.stringify(dumpTables(db, timelineTables));
+    const dump = JSON.stringify(dumpTables(db, tables));
     expect(dump).not.toContain('buy followers');
     expect(dump).not.toContain('campaign');
   });
 
   it('pages backwards with before and forwards with after', () => {
-    const { db } = timelineOf();
+    const { db } = open();
     expect(ids(history(db, 'lobby', { viewer: asModerator, before: 9, limit: 2 }))).toEqual(['m2', 'm3']);
     expect(history(db, 'lobby', { viewer: asModerator, before: 9, limit: 2 }).hasMore).toBe(true);
     expect(history(db, 'lobby', { viewer: asModerator, before: 5, limit: 2 })).toMatchObject({ hasMore: false });
@@ -84,7 +106,7 @@ describe('timeline projection', () => {
     for (let i = 0; i < 250; i++) {
       log.append('busy', { type: 'ChatMessagePosted', data: { roomId: 'busy', messageId: `b${i}`, kind: 'chat', payload: { text: `${i}` }, sender: owner, visibility: 'all', via: 'api', at: t0 + i } });
     }
-    const { db } = timelineOf(log.events);
+    const { db } = open(log.events);
     const page = history(db, 'busy', { viewer: anonymous, limit: 1_000 });
     expect(page.messages).toHaveLength(200);
     expect(page.messages[0]!.seq).toBe(50);
@@ -93,7 +115,7 @@ describe('timeline projection', () => {
   });
 
   it('replays posts and removals after a seq for a resuming client', () => {
-    const { db } = timelineOf();
+    const { db } = open();
     expect(framesAfter(db, 'lobby', 4, 100).map((f) => [f.type, f.seq])).toEqual([
       ['message', 5],
       ['message', 7],
@@ -112,10 +134,41 @@ describe('timeline projection', () => {
   it('hides the removal of a stealth message as the message itself was hidden', () => {
     const log = streamRoomScenario();
     log.append('lobby', { type: 'ChatMessageRemoved', data: { roomId: 'lobby', messageId: 'm3', actor: mod, reason: null, at: t0 + 9_000 } });
-    const { db } = timelineOf(log.events);
+    const { db } = open(log.events);
     expect(framesAfter(db, 'lobby', 15, 10, asViewer)).toEqual([]);
     expect(framesAfter(db, 'lobby', 15, 10, asSpammer).map((f) => f.type)).toEqual(['removed']);
     expect(framesAfter(db, 'lobby', 15, 10, asModerator).map((f) => f.type)).toEqual(['removed']);
+  });
+
+  it('finds a message by id, and knows when it was removed', () => {
+    const { db } = open();
+    expect(messageStatus(db, 'lobby', 'm1')).toEqual({ seq: 4, removed: false });
+    expect(messageStatus(db, 'lobby', 'm2')).toEqual({ seq: 5, removed: true });
+    expect(messageStatus(db, 'studio', 'm1')).toBeUndefined();
+    expect(messageStatus(db, 'lobby', 'nope')).toBeUndefined();
+  });
+
+  it('writes the same rows from one transaction for the whole log as from one per event', () => {
+    const { events } = streamRoomScenario();
+    const whole = open(events).db;
+    const oneByOne = open([]);
+    for (const event of events) oneByOne.projector.applyBatch([event]);
+    expect(dumpTables(oneByOne.db, tables)).toEqual(dumpTables(whole, tables));
+  });
+});
+
+describe('timeline projection, copying messages', () => {
+  it("stores a message from its data's JSON text when the reader hands it over, without decoding it", () => {
+    const events = streamRoomScenario().events;
+    const asText = events.map((e) => {
+      if (e.type !== 'ChatMessagePosted') return e;
+      const { data, ...rest } = e;
+      return Object.defineProperties({ ...rest, dataJson: JSON.stringify(data) }, {
+        data: { get: () => expect.unreachable('the data of a posted message was decoded') },
+      }) as typeof e;
+    });
+    expect(asText.filter((e) => e.dataJson !== undefined).length).toBeGreaterThan(3);
+    expect(dumpTables(timelineOf(asText).db, timelineTables)).toEqual(dumpTables(timelineOf(events).db, timelineTables));
   });
 
   it('keeps only the newest N messages per room when retention is set', async () => {

@@ -10,4 +10,5 @@ export type { InlineProjectorOptions } from './inline-projector.js';
 export { inlineProjector } from './inline-projector.js';
 export type { SqliteReadModels, SqliteReadModelsOptions } from './read-models.js';
 export { openSqliteReadModels } from './read-models.js';
-export { embeddedProjectionsModule, projections as embeddedProjections } from './embedded-projections.js';
+export { apiNodeProjections, embeddedProjectionsModule, projections as embeddedProjections } from './embedded-projections.js';
+export { overLogProjectionsModule } from './over-log-projections.js';

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { SqliteDb } from '../shared/index.js';
+import { attachEventLog } from '../timeline/index.js';
 import { inlineProjector } from './inline-projector.js';
 import { loadProjections } from './projection-module.js';
 import type { LogSource } from './protocol.js';
@@ -19,6 +20,11 @@ export interface SqliteReadModelsOptions {
   liveCommitIntervalMs?: number;
   /** Worker only: called once when the projector stops applying batches. */
   onFailure?: (error: Error) => void;
+  /**
+   * The SQLite event store's file, for read models whose timeline reads messages from the log
+   * (`overLogProjectionsModule`): attached to the connection queries use.
+   */
+  eventLog?: string;
 }
 
 export interface SqliteReadModels {
@@ -36,14 +42,17 @@ function openWritable(file: string): SqliteDb {
   return db;
 }
 
-const readModels = (db: SqliteDb, projector: ReadModelProjector): SqliteReadModels => ({
-  db,
-  projector,
-  async close() {
-    await projector.close();
-    db.close();
-  },
-});
+const readModels = (db: SqliteDb, projector: ReadModelProjector, eventLog: string | undefined): SqliteReadModels => {
+  if (eventLog !== undefined) attachEventLog(db, eventLog);
+  return {
+    db,
+    projector,
+    async close() {
+      await projector.close();
+      db.close();
+    },
+  };
+};
 
 /**
  * Opens an api node's SQLite read models: the projector that keeps them and the connection that
@@ -54,11 +63,11 @@ export async function openSqliteReadModels(options: SqliteReadModelsOptions): Pr
   if (options.thread === 'inline') {
     const db = openWritable(options.file);
     const projector = inlineProjector({ db, projections: await loadProjections(options.projectionsModule), onApplied: options.onApplied });
-    return readModels(db, projector);
+    return readModels(db, projector, options.eventLog);
   }
   const projector = await workerProjector(options);
   try {
-    return readModels(new Database(options.file, { readonly: true, fileMustExist: true }), projector);
+    return readModels(new Database(options.file, { readonly: true, fileMustExist: true }), projector, options.eventLog);
   } catch (error) {
     await projector.close();
     throw error;

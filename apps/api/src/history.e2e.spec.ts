@@ -1,4 +1,6 @@
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRouter } from '@parley/app-api/trpc';
 import { inprocBus, type Bus } from '@parley/infra/bus';
@@ -190,6 +192,22 @@ describe('history: paging and read-your-writes', () => {
       }),
     );
     expect(seen).toEqual(Array(40).fill(true));
+  });
+
+  it('the embedded profile reads messages from its event log; a cluster api node keeps a copy in its read models', async () => {
+    const created = await call('POST', '/rooms', owner, { name: 'Where' });
+    const text = `where-am-i-${Date.now()}`;
+    await post(text, {}, created.body.api_key, created.body.room);
+    expect(texts(await read(created.body.api_key, 'limit=1', created.body.room))).toEqual([text]);
+    const readModels = new Database(join(server.dataDir, 'read-models.db'), { readonly: true });
+    try {
+      const copied = readModels.prepare("SELECT name FROM sqlite_master WHERE name = 'timeline_messages'").get() !== undefined;
+      const copies = copied ? readModels.prepare('SELECT count(*) AS n FROM timeline_messages WHERE payload ->> ? = ?').get('$.text', text) : { n: 0 };
+      if (server.profile === 'embedded') expect([copied, copies]).toEqual([false, { n: 0 }]);
+      else expect([copied, copies]).toEqual([true, { n: 1 }]);
+    } finally {
+      readModels.close();
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import { sqliteEventStore, sqliteLogReaderModule, type EventStore, type StoredEv
 import { createHttpServer, type HttpReply, type HttpRequest, type HttpServer } from '@parley/infra/http';
 import { createLogger, MetricsRegistry, trackMainThread, type Logger } from '@parley/infra/observability';
 import { startRelay, type Relay } from '@parley/infra/relay';
-import { embeddedProjectionsModule, openSqliteReadModels } from '@parley/projections/worker';
+import { embeddedProjectionsModule, openSqliteReadModels, overLogProjectionsModule } from '@parley/projections/worker';
 import { DirectoryCache } from './application/directory-cache.js';
 import { pollOnlineCounts } from './application/online-counts.js';
 import { startViewerSampler } from './application/viewer-sampler.js';
@@ -117,13 +117,18 @@ export async function startParley(config: Config, overrides: ParleyOverrides = {
   // empty, and its projector runs inline since it is never fed.
   const serveApi = overrides.serveApi !== false;
   let directory: DirectoryCache | undefined;
+  // With the embedded store beside them, the read models' timeline reads messages from its file
+  // instead of copying each one: copying was the read models' largest cost per chat message (at
+  // 100 rooms x 100 viewers, about a fifth of the deliveries a second; docs/benchmarks.md).
+  const eventLog = overrides.store ? undefined : eventsFile;
   const readModels = await openSqliteReadModels({
     file: join(config.PARLEY_DATA_DIR, 'read-models.db'),
-    projectionsModule: overrides.readModelsProjections ?? embeddedProjectionsModule,
+    projectionsModule: overrides.readModelsProjections ?? (eventLog ? overLogProjectionsModule : embeddedProjectionsModule),
+    eventLog,
     thread: serveApi ? (overrides.readModelsThread ?? 'worker') : 'inline',
     // The embedded store's file: the worker reads each published batch there itself, so the main
     // thread sends two positions per batch instead of cloning every event into the worker.
-    log: overrides.store ? undefined : { module: sqliteLogReaderModule, file: eventsFile },
+    log: eventLog ? { module: sqliteLogReaderModule, file: eventLog } : undefined,
     // Under load, one commit per 100 ms instead of one per group commit: each commit rewrites a
     // page of every room's index it touches, so the more events a commit holds the fewer pages per
     // event. 100 rooms, the projector alone (`npx tsx apps/api/src/projector-bench.ts B`,

@@ -16,6 +16,8 @@ export interface TestServer {
   profile: E2eProfile;
   /** Cluster profile: the PostgreSQL schema and Kafka topic of this server alone (dropped on stop). */
   cluster: { schema: string; topic: string } | null;
+  /** The server's data dir (removed on stop). */
+  dataDir: string;
   /** An identity token for `provider:id`, as the admin CLI mints it. */
   identity(sub: string, ttlSeconds?: number): Promise<string>;
   stop(): Promise<void>;
@@ -49,7 +51,7 @@ export async function startTestServer(env: Record<string, string> = {}, override
       rmSync(dataDir, { recursive: true, force: true });
       throw error;
     });
-    return testServer(parley, 'embedded', null, async () => {
+    return testServer(parley, 'embedded', dataDir, null, async () => {
       await parley.stop();
       rmSync(dataDir, { recursive: true, force: true });
     });
@@ -75,19 +77,20 @@ export async function startTestServer(env: Record<string, string> = {}, override
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
-  return testServer(parley, 'cluster', { schema: engines.settings.schema, topic: engines.settings.topic }, async () => {
+  return testServer(parley, 'cluster', dataDir, { schema: engines.settings.schema, topic: engines.settings.topic }, async () => {
     await parley.stop();
     await engines.dropAll();
     rmSync(dataDir, { recursive: true, force: true });
   });
 }
 
-function testServer(parley: Parley, profile: E2eProfile, cluster: TestServer['cluster'], stop: () => Promise<void>): TestServer {
+function testServer(parley: Parley, profile: E2eProfile, dataDir: string, cluster: TestServer['cluster'], stop: () => Promise<void>): TestServer {
   return {
     url: `http://127.0.0.1:${parley.port}`,
     parley,
     profile,
     cluster,
+    dataDir,
     identity: (sub, ttl = 3600) => parley.ctx.tokens.issueIdentity(sub, ttl),
     stop,
   };
