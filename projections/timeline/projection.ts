@@ -1,4 +1,4 @@
-import type { ChatMessageRemoved } from '@parley/contracts';
+import { roomStream, type ChatMessagePosted, type ChatMessageRemoved } from '@parley/contracts';
 import { asRoomEvent, perConnection, type SqliteDb, type SqliteProjection, type StoredEventLike } from '../shared/index.js';
 
 /*
@@ -15,8 +15,9 @@ export const timelineTables = ['timeline_messages', 'timeline_removals', 'timeli
 
 /**
  * The timeline over the event log (`messagesIn: 'log'`) keeps no copy of the messages:
- * - timeline_message_ids: per posted message, where it is and who may see it (for a removal, which
- *   names a message by id and inherits its audience);
+ * - timeline_message_ids: where a posted message is and who may see it, for a message the log
+ *   cannot find by id: one whose event id is not its message id (posts appended before the two
+ *   were made one). A removal names a message by id and inherits its audience;
  * - timeline_removals and timeline_heads as above.
  * `timeline_messages` is in the list so that switching a file from the copying timeline drops it.
  */
@@ -136,8 +137,12 @@ const copyingStatements = perConnection((db) => ({
   raiseCompleteFrom: db.prepare<[number, string]>('UPDATE timeline_heads SET complete_from = MAX(complete_from, ?) WHERE room_id = ?'),
 }));
 
-/** Statements of the timeline over the log. */
+/** Statements of the timeline over the log (its connection has the log attached: `attachEventLog`). */
 const overLogStatements = perConnection((db) => ({
+  audienceInLog: db.prepare<[string, string], { sender: string | null; visibility: string }>(
+    `SELECT data ->> '$.sender' AS sender, data ->> '$.visibility' AS visibility FROM log.events
+     WHERE id = ? AND stream = ? AND type = 'ChatMessagePosted'`,
+  ),
   post: db.prepare<[string, number, string]>(
     `INSERT INTO timeline_message_ids (message_id, room_id, seq, sender, visibility)
      SELECT d ->> '$.messageId', ?, ?, d ->> '$.sender', d ->> '$.visibility'
@@ -166,9 +171,24 @@ const copying: TimelineWrites = {
   erase: (db, roomId, data) => copyingStatements(db).remove.run({ roomId, messageId: data.messageId, at: data.at }),
 };
 
+/**
+ * Whether a post's event id is its message id (so the log finds the message by id). From the text
+ * when the reader hands it over: the decider writes `"messageId":"…"` as a key of the data; inside
+ * a string value those quotes would be escaped.
+ */
+const foundById = (stored: StoredEventLike): boolean =>
+  stored.dataJson !== undefined
+    ? stored.dataJson.includes(`"messageId":${JSON.stringify(stored.id)}`)
+    : (stored.data as ChatMessagePosted['data']).messageId === stored.id;
+
 const overLog: TimelineWrites = {
-  posted: (db, stored, roomId) => overLogStatements(db).post.run(roomId, stored.revision, dataJsonOf(stored)),
-  audienceOf: (db, roomId, messageId) => overLogStatements(db).find.get(messageId, roomId),
+  posted: (db, stored, roomId) => {
+    if (!foundById(stored)) overLogStatements(db).post.run(roomId, stored.revision, dataJsonOf(stored));
+  },
+  audienceOf: (db, roomId, messageId) => {
+    const s = overLogStatements(db);
+    return s.audienceInLog.get(messageId, roomStream(roomId)) ?? s.find.get(messageId, roomId);
+  },
   erase: () => undefined,
 };
 

@@ -167,9 +167,15 @@ const overLogStatements = perConnection((db) => {
          WHERE room_id = @roomId AND seq > @after AND (@filtered = 0 OR ${visibleTo()})
        ) ORDER BY seq LIMIT @limit`,
     ),
+    // By the log's index of event ids (a post's event id is its message id), else by the ids the
+    // projection keeps for older posts.
     message: db.prepare<Record<string, unknown>, { seq: number; removed: number }>(
-      `SELECT i.seq, EXISTS (SELECT 1 FROM timeline_removals r WHERE r.room_id = i.room_id AND r.message_id = i.message_id) AS removed
-       FROM timeline_message_ids i WHERE i.message_id = @messageId AND i.room_id = @roomId`,
+      `SELECT seq, EXISTS (SELECT 1 FROM timeline_removals r WHERE r.room_id = @roomId AND r.message_id = @messageId) AS removed
+       FROM (
+         SELECT revision AS seq FROM log.events WHERE id = @messageId AND stream = @stream AND type = 'ChatMessagePosted'
+         UNION ALL
+         SELECT seq FROM timeline_message_ids WHERE message_id = @messageId AND room_id = @roomId
+       ) LIMIT 1`,
     ),
   };
 });
@@ -239,6 +245,6 @@ export function timelineCoverage(db: SqliteDb, roomId: string): TimelineCoverage
 
 /** Where a message of the room is and whether it was removed, or undefined if the timeline does not hold it. */
 export function messageStatus(db: SqliteDb, roomId: string, messageId: string): { seq: number; removed: boolean } | undefined {
-  const row = statements(db).message.get({ roomId, messageId });
+  const row = statements(db).message.get({ roomId, messageId, stream: roomStream(roomId) });
   return row === undefined ? undefined : { seq: row.seq, removed: row.removed === 1 };
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { sqliteProjector } from '../shared/index.js';
@@ -15,10 +18,16 @@ import {
   type TimelineViewer,
 } from './index.js';
 
-function timelineOf(events = streamRoomScenario().events, keepPerRoom?: number) {
+/** Applies the events in one batch, or in one batch each. */
+const applyAll = (projector: { applyBatch(events: StoredEventLike[]): void }, events: StoredEventLike[], oneByOne: boolean) => {
+  if (oneByOne) for (const event of events) projector.applyBatch([event]);
+  else projector.applyBatch(events);
+};
+
+function timelineOf(events = streamRoomScenario().events, keepPerRoom?: number, oneByOne = false) {
   const db = new Database(':memory:');
   const projector = sqliteProjector({ db, projections: [timelineProjection({ keepPerRoom })] });
-  projector.applyBatch(events);
+  applyAll(projector, events, oneByOne);
   return { db, projector };
 }
 
@@ -30,20 +39,30 @@ const eventLogSchema = `
   )`;
 
 /** The timeline over the log: the events in an attached log table, the projection beside it. */
-function timelineOverLogOf(events = streamRoomScenario().events) {
+function timelineOverLogOf(events = streamRoomScenario().events, oneByOne = false) {
   const db = new Database(':memory:');
   attachEventLog(db, ':memory:');
   db.exec(eventLogSchema);
   const insert = db.prepare('INSERT INTO log.events (position, id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   for (const e of events) insert.run(e.position, e.id, e.stream, e.revision, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), e.recordedAt);
   const projector = sqliteProjector({ db, projections: [timelineProjection({ messagesIn: 'log' })] });
-  projector.applyBatch(events);
+  applyAll(projector, events, oneByOne);
   return { db, projector };
 }
 
+/** The events as the api node appends them now: a post's event id is its message id. */
+const postsByMessageId = (events: StoredEventLike[]) =>
+  events.map((e) => (e.type === 'ChatMessagePosted' ? { ...e, id: (e.data as { messageId: string }).messageId } : e));
+
+const overLogTables = timelineOverLogTables.filter((t) => t !== 'timeline_messages');
 const forms = [
-  { form: 'copying messages', open: (events?: StoredEventLike[]) => timelineOf(events), tables: timelineTables },
-  { form: 'over the event log', open: timelineOverLogOf, tables: timelineOverLogTables.filter((t) => t !== 'timeline_messages') },
+  { form: 'copying messages', open: (events?: StoredEventLike[], oneByOne?: boolean) => timelineOf(events, undefined, oneByOne), tables: timelineTables },
+  {
+    form: 'over the event log, posts found by their ids',
+    open: (events = streamRoomScenario().events, oneByOne?: boolean) => timelineOverLogOf(postsByMessageId(events), oneByOne),
+    tables: overLogTables,
+  },
+  { form: 'over the event log, posts of other ids', open: timelineOverLogOf, tables: overLogTables },
 ];
 
 const anonymous: TimelineViewer = { userId: null, isModerator: false };
@@ -150,10 +169,36 @@ describe.each(forms)('timeline projection, $form', ({ open, tables }) => {
 
   it('writes the same rows from one transaction for the whole log as from one per event', () => {
     const { events } = streamRoomScenario();
-    const whole = open(events).db;
-    const oneByOne = open([]);
-    for (const event of events) oneByOne.projector.applyBatch([event]);
-    expect(dumpTables(oneByOne.db, tables)).toEqual(dumpTables(whole, tables));
+    expect(dumpTables(open(events, true).db, tables)).toEqual(dumpTables(open(events).db, tables));
+  });
+});
+
+describe('timeline projection over the event log', () => {
+  it('keeps no copy of a message, and an id only for a post whose event id is not its message id', () => {
+    const count = (db: Database.Database) => (db.prepare('SELECT count(*) AS n FROM timeline_message_ids').get() as { n: number }).n;
+    const posts = streamRoomScenario().events.filter((e) => e.type === 'ChatMessagePosted').length;
+    expect(count(timelineOverLogOf(postsByMessageId(streamRoomScenario().events)).db)).toBe(0);
+    expect(count(timelineOverLogOf().db)).toBe(posts);
+    const asText = postsByMessageId(streamRoomScenario().events).map((e) => ({ ...e, dataJson: JSON.stringify(e.data) }));
+    expect(count(timelineOverLogOf(asText).db)).toBe(0);
+    expect(timelineOverLogOf().db.prepare("SELECT name FROM sqlite_master WHERE name = 'timeline_messages'").get()).toBeUndefined();
+  });
+
+  it('drops the copy a file kept before it switched to the log', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'timeline-')), 'read-models.db');
+    try {
+      const copying = new Database(file);
+      sqliteProjector({ db: copying, projections: [timelineProjection()] }).applyBatch(streamRoomScenario().events);
+      copying.close();
+      const db = new Database(file);
+      attachEventLog(db, ':memory:');
+      const projector = sqliteProjector({ db, projections: [timelineProjection({ messagesIn: 'log' })] });
+      expect(projector.resetAtStart).toEqual(['timeline']);
+      expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'timeline_messages'").get()).toBeUndefined();
+      db.close();
+    } finally {
+      rmSync(dirname(file), { recursive: true, force: true });
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { sqliteProjector, type ReadAll, type StoredEventLike } from '../shared/index.js';
 import { importFunction, loadProjections } from './projection-module.js';
 import type { FromWorker, LogReader, LogSource, Positions, ProjectorWorkerData, ToWorker } from './protocol.js';
+import { attachEventLog } from '../timeline/index.js';
 
 interface PendingRead {
   resolve: (events: readonly StoredEventLike[]) => void;
@@ -27,6 +28,7 @@ export async function hostProjector(port: MessagePort, data: ProjectorWorkerData
   const db = new Database(data.file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  if (data.eventLog) attachEventLog(db, data.eventLog);
 
   /** Streams committed since the last report; a live batch reports them with its answer. */
   const touched = new Set<string>();

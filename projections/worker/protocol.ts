@@ -10,6 +10,8 @@ export interface ProjectorWorkerData {
   log?: LogSource;
   /** Least time between two commits of live batches, ranges or events (ms); see `WorkerProjectorOptions`. */
   liveCommitIntervalMs?: number;
+  /** The SQLite event store's file, attached to the worker's connection for a timeline over the log. */
+  eventLog?: string;
 }
 
 /**

@@ -22,7 +22,7 @@ export interface SqliteReadModelsOptions {
   onFailure?: (error: Error) => void;
   /**
    * The SQLite event store's file, for read models whose timeline reads messages from the log
-   * (`overLogProjectionsModule`): attached to the connection queries use.
+   * (`overLogProjectionsModule`): attached to the projector's connection and the one queries use.
    */
   eventLog?: string;
 }
@@ -42,17 +42,14 @@ function openWritable(file: string): SqliteDb {
   return db;
 }
 
-const readModels = (db: SqliteDb, projector: ReadModelProjector, eventLog: string | undefined): SqliteReadModels => {
-  if (eventLog !== undefined) attachEventLog(db, eventLog);
-  return {
-    db,
-    projector,
-    async close() {
-      await projector.close();
-      db.close();
-    },
-  };
-};
+const readModels = (db: SqliteDb, projector: ReadModelProjector): SqliteReadModels => ({
+  db,
+  projector,
+  async close() {
+    await projector.close();
+    db.close();
+  },
+});
 
 /**
  * Opens an api node's SQLite read models: the projector that keeps them and the connection that
@@ -62,13 +59,18 @@ const readModels = (db: SqliteDb, projector: ReadModelProjector, eventLog: strin
 export async function openSqliteReadModels(options: SqliteReadModelsOptions): Promise<SqliteReadModels> {
   if (options.thread === 'inline') {
     const db = openWritable(options.file);
+    if (options.eventLog !== undefined) attachEventLog(db, options.eventLog);
     const projector = inlineProjector({ db, projections: await loadProjections(options.projectionsModule), onApplied: options.onApplied });
-    return readModels(db, projector, options.eventLog);
+    return readModels(db, projector);
   }
   const projector = await workerProjector(options);
+  let db: SqliteDb | undefined;
   try {
-    return readModels(new Database(options.file, { readonly: true, fileMustExist: true }), projector, options.eventLog);
+    db = new Database(options.file, { readonly: true, fileMustExist: true });
+    if (options.eventLog !== undefined) attachEventLog(db, options.eventLog);
+    return readModels(db, projector);
   } catch (error) {
+    db?.close();
     await projector.close();
     throw error;
   }

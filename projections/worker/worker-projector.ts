@@ -28,6 +28,8 @@ export interface WorkerProjectorOptions {
    * waits for the interval: its batch is committed at once.
    */
   liveCommitIntervalMs?: number;
+  /** The SQLite event store's file, for projections over the log (`attachEventLog`). */
+  eventLog?: string;
 }
 
 interface PendingReplay {
@@ -50,6 +52,7 @@ export async function workerProjector(options: WorkerProjectorOptions): Promise<
     projectionsModule: options.projectionsModule,
     log: options.log,
     liveCommitIntervalMs: options.liveCommitIntervalMs,
+    eventLog: options.eventLog,
   };
   const worker = new Worker(new URL('./projector-worker.mjs', import.meta.url), { workerData });
 

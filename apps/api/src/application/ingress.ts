@@ -269,7 +269,7 @@ export function createIngress(ctx: ApiContext) {
     noteOwn(messageId, sender);
     let result;
     try {
-      result = await ctx.rooms.post(req.roomId, postCommand(room, body, sender, messageId, now), seed ? [derivedId(ctx.idSecret, seed.kind, seed.key)] : undefined);
+      result = await ctx.rooms.post(req.roomId, postCommand(room, body, sender, messageId, now));
     } catch (error) {
       ownPosts.delete(messageId);
       releaseSignature(req);
@@ -348,11 +348,7 @@ export function createIngress(ctx: ApiContext) {
       const forgetOwn = (which: (k: number) => boolean) => commands.forEach((c, k) => which(k) && ownPosts.delete(c.messageId));
       let posted;
       try {
-        posted = await ctx.rooms.postMany(
-          req.roomId,
-          commands,
-          seed ? (k) => [derivedId(ctx.idSecret, `${seed.kind}-batch`, seed.key, String(postedAt[k]))] : undefined,
-        );
+        posted = await ctx.rooms.postMany(req.roomId, commands);
       } catch (error) {
         forgetOwn(() => true);
         releaseSignature(req);

@@ -67,24 +67,29 @@ export class RoomService {
     return this.append(roomId, room, decided, command.type === 'CreateRoom' ? 'no_stream' : 'any', eventIds);
   }
 
-  /** Posting is the hot path: a filtered message appends nothing and says why. */
-  async post(roomId: string, command: PostMessage, eventIds?: string[]): Promise<(Appended & { status: 'queued' }) | { status: 'filtered'; reason: string } | DomainError> {
+  /**
+   * Posting is the hot path: a filtered message appends nothing and says why. A post's one event
+   * has the message's id for its id: a message id derived from an Idempotency-Key makes a retry
+   * append nothing, and the log finds a message by id through its index of event ids (the
+   * embedded timeline's `messageStatus` does).
+   */
+  async post(roomId: string, command: PostMessage): Promise<(Appended & { status: 'queued' }) | { status: 'filtered'; reason: string } | DomainError> {
     const room = this.cache.get(roomId) ?? (await this.load(roomId));
     const outcome = decidePost(command, room.state);
     if (isDomainError(outcome)) return outcome;
     if (outcome.status === 'filtered') return outcome;
-    const appended = await this.append(roomId, room, outcome.events, 'any', eventIds);
+    const appended = await this.append(roomId, room, outcome.events, 'any', [command.messageId]);
     return { ...appended, status: 'queued' };
   }
 
   /**
    * Several posts to one room, decided in order against the same state and appended in one
-   * write (all durable together, or none). Returns each post's status, in order.
+   * write (all durable together, or none). Returns each post's status, in order. Event ids are
+   * message ids, as in `post`.
    */
   async postMany(
     roomId: string,
     commands: readonly PostMessage[],
-    eventIdsOf?: (index: number) => string[],
   ): Promise<{ statuses: Array<'queued' | 'filtered'>; appended: Appended | null } | DomainError> {
     const room = this.cache.get(roomId) ?? (await this.load(roomId));
     const statuses: Array<'queued' | 'filtered'> = [];
@@ -95,11 +100,8 @@ export class RoomService {
       if (isDomainError(outcome)) return outcome;
       statuses.push(outcome.status);
       if (outcome.status === 'filtered') continue;
-      const derived = eventIdsOf?.(i);
-      outcome.events.forEach((e, k) => {
-        events.push(e);
-        ids.push(derived?.[k] ?? eventId());
-      });
+      events.push(...outcome.events);
+      ids.push(commands[i]!.messageId);
     }
     if (events.length === 0) return { statuses, appended: null };
     return { statuses, appended: await this.append(roomId, room, events, 'any', ids) };

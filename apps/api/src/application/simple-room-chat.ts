@@ -118,7 +118,6 @@ export async function postChatMessage(ctx: ApiContext, session: AccountSession |
       textBlocked: filterOf(chatRoom)(input.text).blocked,
       at: now,
     },
-    key ? [derivedId(ctx.idSecret, 'sr-chat-message-event', chat.chatRoomId, chatter, key)] : undefined,
   );
   if (isDomainError(result)) return notFound();
   const source = input.via === 'socket' ? 'simple-room-socket' : 'simple-room-api';
