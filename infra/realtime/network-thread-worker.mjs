@@ -82,7 +82,6 @@ app.ws(options.path, {
   close: guarded('close', (ws, code) => {
     const { connId } = ws.getUserData();
     conns.delete(connId);
-    leaveTopics(connId);
     emit(fromThread.close, connId, code, slow.delete(connId) ? 1 : 0);
     if (stopping && conns.size === 0) exit();
   }),
@@ -129,59 +128,22 @@ const refuse = (id, statusLine, body) => {
   p.res.cork(() => p.res.writeStatus(statusLine).writeHeader('content-type', 'application/json').end(body, true));
 };
 
-// Slow consumers: a socket can only fall behind by what is published or sent to it, so only the
-// topics published to since their last check are checked: on a timer, and at once whenever a topic
-// has had half the limit published to it since then (a socket then overshoots by at most that).
-// A socket sent to directly is checked after the send. Scanning every socket instead, at 10,000
-// sockets, cost this thread about 2 % of its time.
-/** Per topic: its subscribers here, and what was published to it since they were last checked. */
-const topics = new Map();
-/** Per connId: the topics it subscribed to, to leave them when it closes. */
-const topicsOf = new Map();
-const topicOf = (name) => {
-  let t = topics.get(name);
-  if (!t) topics.set(name, (t = { members: new Set(), bytesSinceCheck: 0, dirty: false }));
-  return t;
-};
-const joinTopic = (connId, name) => {
-  topicOf(name).members.add(connId);
-  const joined = topicsOf.get(connId);
-  if (joined) joined.push(name);
-  else topicsOf.set(connId, [name]);
-};
-const leaveTopics = (connId) => {
-  for (const name of topicsOf.get(connId) ?? []) {
-    const t = topics.get(name);
-    if (!t) continue;
-    t.members.delete(connId);
-    if (t.members.size === 0) topics.delete(name);
-  }
-  topicsOf.delete(connId);
-};
-const closeIfSlow = (connId, ws) => {
-  if (ws.getBufferedAmount() > options.maxBackpressure && !slow.has(connId)) {
-    slow.add(connId);
-    ws.end(options.slowConsumerCode, 'slow consumer');
-  }
-};
-const checkTopic = (t) => {
-  t.bytesSinceCheck = 0;
-  t.dirty = false;
-  for (const connId of t.members) {
-    const ws = conns.get(connId);
-    if (ws) closeIfSlow(connId, ws);
-  }
-};
+// Slow consumers: a socket can only fall behind by what is published or sent to it, so the sockets
+// are checked on a timer and at once whenever half the limit has gone out since the last check.
+let bytesSinceCheck = 0;
 const closeSlowConsumers = () => {
-  for (const t of topics.values()) if (t.dirty) checkTopic(t);
+  bytesSinceCheck = 0;
+  for (const [connId, ws] of conns) {
+    if (ws.getBufferedAmount() > options.maxBackpressure && !slow.has(connId)) {
+      slow.add(connId);
+      ws.end(options.slowConsumerCode, 'slow consumer');
+    }
+  }
 };
 const sweep = setInterval(closeSlowConsumers, options.slowConsumerCheckMs);
-const published = (name, bytes) => {
-  const t = topics.get(name);
-  if (!t) return;
-  t.dirty = true;
-  t.bytesSinceCheck += bytes.byteLength;
-  if (t.bytesSinceCheck >= options.maxBackpressure / 2) checkTopic(t);
+const counted = (bytes) => {
+  bytesSinceCheck += bytes.byteLength;
+  if (bytesSinceCheck >= options.maxBackpressure / 2) closeSlowConsumers();
 };
 
 // A worker thread that ends with a uWS socket still open aborts the whole process ("uv_loop_close()
@@ -233,7 +195,7 @@ function run(batch, written) {
     switch (batch[i]) {
       case toThread.publish:
         app.publish(batch[i + 1], batch[i + 2], false, false);
-        published(batch[i + 1], batch[i + 2]);
+        counted(batch[i + 2]);
         i += 3;
         break;
       case toThread.send: {
@@ -242,21 +204,16 @@ function run(batch, written) {
         if (ws) {
           const bytes = batch[i + 2];
           ws.cork(() => ws.send(bytes, false, false));
-          closeIfSlow(connId, ws);
+          counted(bytes);
           written.add(connId);
         }
         i += 3;
         break;
       }
-      case toThread.subscribe: {
-        const ws = conns.get(batch[i + 1]);
-        if (ws) {
-          ws.subscribe(batch[i + 2]);
-          joinTopic(batch[i + 1], batch[i + 2]);
-        }
+      case toThread.subscribe:
+        conns.get(batch[i + 1])?.subscribe(batch[i + 2]);
         i += 3;
         break;
-      }
       case toThread.end:
         conns.get(batch[i + 1])?.end(batch[i + 2], batch[i + 3]);
         i += 4;
