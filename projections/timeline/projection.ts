@@ -57,6 +57,8 @@ const removalsAndHeadsDdl = `
 `;
 
 function migrateOverLog(db: SqliteDb): void {
+  const attached = db.pragma('database_list') as { name: string }[];
+  if (!attached.some((d) => d.name === 'log')) throw new Error('the timeline over the log needs the event log attached to its connection (attachEventLog)');
   db.exec(`
     CREATE TABLE IF NOT EXISTS timeline_message_ids (
       message_id TEXT NOT NULL,

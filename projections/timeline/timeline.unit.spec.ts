@@ -184,6 +184,10 @@ describe('timeline projection over the event log', () => {
     expect(timelineOverLogOf().db.prepare("SELECT name FROM sqlite_master WHERE name = 'timeline_messages'").get()).toBeUndefined();
   });
 
+  it('refuses to start on a connection without the log', () => {
+    expect(() => sqliteProjector({ db: new Database(':memory:'), projections: [timelineProjection({ messagesIn: 'log' })] })).toThrow(/attachEventLog/);
+  });
+
   it('drops the copy a file kept before it switched to the log', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'timeline-')), 'read-models.db');
     try {

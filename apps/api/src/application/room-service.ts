@@ -68,8 +68,8 @@ export class RoomService {
   }
 
   /**
-   * Posting is the hot path: a filtered message appends nothing and says why. A post's one event
-   * has the message's id for its id: a message id derived from an Idempotency-Key makes a retry
+   * Posting is the hot path: a filtered message appends nothing and says why. A post's event (the
+   * first, were there more) has the message's id for its id: a message id derived from an Idempotency-Key makes a retry
    * append nothing, and the log finds a message by id through its index of event ids (the
    * embedded timeline's `messageStatus` does).
    */
@@ -100,8 +100,10 @@ export class RoomService {
       if (isDomainError(outcome)) return outcome;
       statuses.push(outcome.status);
       if (outcome.status === 'filtered') continue;
-      events.push(...outcome.events);
-      ids.push(commands[i]!.messageId);
+      outcome.events.forEach((e, k) => {
+        events.push(e);
+        ids.push(k === 0 ? commands[i]!.messageId : eventId());
+      });
     }
     if (events.length === 0) return { statuses, appended: null };
     return { statuses, appended: await this.append(roomId, room, events, 'any', ids) };
