@@ -150,7 +150,9 @@ describe('relay', () => {
     await relay.stop();
     expect(acknowledged).toBe(4);
     for (const age of ages) {
-      expect(age).toBeGreaterThanOrEqual(5050);
+      // 50 ms of acknowledgement, less the 1 ms by which a timer may fire early as Date.now counts
+      // (a CI run measured 5049).
+      expect(age).toBeGreaterThanOrEqual(5049);
       expect(age).toBeLessThan(5000 + 2000);
     }
     await store.close();
