@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type ISocketFactory } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeStoredEvent, type StoredEvent } from '../../event-store/port.js';
 import type { Bus, BusSubscription } from '../port.js';
-import { kafkaBus, type KafkaBusOptions } from './kafka-bus.js';
+import { kafkaBus, noDelaySockets, type KafkaBusOptions } from './kafka-bus.js';
 
 const script = fileURLToPath(new URL('../../../scripts/services/kafka.sh', import.meta.url));
 let brokers: string[] = [];
@@ -204,6 +204,52 @@ describe('kafka bus', () => {
     expect(failures).toBe(1);
     expect(ids(seen)).toEqual(ids(published));
   });
+});
+
+/** Kafka's FindCoordinator request (API key 10); a request is one buffer: int32 size, int16 API key, ... */
+const FIND_COORDINATOR = 10;
+
+/**
+ * Real sockets to the real broker, except that the next `drops` FindCoordinator requests close
+ * their connection instead of being sent: what a consumer meets when it looks for its group's
+ * coordinator on a broker that is restarting or has just started.
+ */
+function socketsDroppingFindCoordinator(drops: number): ISocketFactory & { dropped: () => number } {
+  let dropped = 0;
+  const factory: ISocketFactory = (args) => {
+    const socket = noDelaySockets(args);
+    const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (dropped < drops && Buffer.isBuffer(chunk) && chunk.length >= 6 && chunk.readInt16BE(4) === FIND_COORDINATOR) {
+        dropped += 1;
+        // With an error, as a reset connection: kafkajs fails the request at once instead of after its timeout.
+        socket.destroy(Object.assign(new Error('connection reset (injected)'), { code: 'ECONNRESET' }));
+        return false;
+      }
+      return write(chunk, ...rest);
+    }) as typeof socket.write;
+    return socket;
+  };
+  return Object.assign(factory, { dropped: () => dropped });
+}
+
+describe('kafka bus when kafkajs gives its consumer up', () => {
+  it('starts a new consumer and delivers everything, after the connection drops while finding the group coordinator', async () => {
+    const topic = freshTopic();
+    const publisher = openBus(topic);
+    const published = events(['room-a', 'room-b'], 30);
+    await publisher.publish(published);
+    // kafkajs calls this failure (KafkaJSGroupCoordinatorNotFound) non-retriable and stops the consumer.
+    const sockets = socketsDroppingFindCoordinator(2);
+    const c = collector();
+    await openBus(topic, { socketFactory: sockets }).subscribe({ group: 'phoenix' }, c.handler);
+    await c.until(() => new Set(ids(c.seen)).size >= published.length, 30_000, 'delivery by a new consumer');
+    const later = events(['room-a', 'room-b'], 10);
+    await publisher.publish(later);
+    await c.until(() => new Set(ids(c.seen)).size >= published.length + later.length, 20_000, 'delivery after the restart');
+    expect(sockets.dropped()).toBe(2);
+    expect(new Set(ids(c.seen))).toEqual(new Set(ids([...published, ...later])));
+  }, 60_000);
 });
 
 describe('kafka bus across a broker restart', () => {

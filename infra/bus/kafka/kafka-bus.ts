@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type ISocketFactory, type Producer, type ProducerConfig } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type Consumer, type ISocketFactory, type Producer, type ProducerConfig } from 'kafkajs';
 import { encodeStoredEvent, type EncodedEvent } from '../../event-store/port.js';
 import type { Bus, BusSubscription } from '../port.js';
 import { chunkBySize, fromMessageValue, toMessages } from './messages.js';
@@ -37,7 +37,13 @@ export interface KafkaBusOptions {
   /** Largest single produce request, in value bytes. Default 900 KiB (under the broker's 1 MiB). */
   maxRequestBytes?: number;
   logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+  /** Opens the TCP connections to brokers. Default: plain sockets with Nagle's algorithm off. Tests inject faults here. */
+  socketFactory?: ISocketFactory;
 }
+
+/** Backoff between consumers started again after kafkajs gave one up: 0.2 s doubling to 5 s, reset once a consumer joins its group. */
+const RESTART_FIRST_DELAY_MS = 200;
+const RESTART_MAX_DELAY_MS = 5000;
 
 const LOG_LEVELS = {
   nothing: KafkaLogLevel.NOTHING,
@@ -78,7 +84,7 @@ export const SEND_ACKS = -1;
  * `commitIntervalMs`, and on close): at-least-once delivery, never a skip.
  * A handler that throws makes kafkajs retry, then restart the consumer from the last committed
  * offset. Broker restarts are ridden out by kafkajs' reconnect and retry (the consumer restarts
- * itself on retriable errors).
+ * itself on retriable errors); where kafkajs gives a consumer up, the subscription starts a new one.
  */
 export function kafkaBus(options: KafkaBusOptions): Bus {
   const topic = options.topic ?? 'parley.events';
@@ -94,7 +100,7 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
     logLevel: LOG_LEVELS[options.logLevel ?? 'nothing'],
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 20 },
-    socketFactory: noDelaySockets,
+    socketFactory: options.socketFactory ?? noDelaySockets,
   });
 
   let topicReady: Promise<void> | undefined;
@@ -160,52 +166,91 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
     async subscribe({ group }, handler): Promise<BusSubscription> {
       if (closed) throw new Error('kafka bus is closed');
       await retryTransient(ensureTopic, retryForMs, () => closed);
-      const consumer = kafka.consumer({
-        groupId: group,
-        sessionTimeout,
-        heartbeatInterval,
-        rebalanceTimeout: Math.max(sessionTimeout, 5000),
-        maxWaitTimeInMs: options.maxWaitTimeMs ?? 50,
-        allowAutoTopicCreation: false,
-        retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 10 },
-      });
-      const committer = offsetCommitter(
-        (offsets) => consumer.commitOffsets(offsets),
-        options.commitIntervalMs ?? 200,
-      );
+      let running: { consumer: Consumer; committer: ReturnType<typeof offsetCommitter> } | undefined;
       let inFlight: Promise<void> = Promise.resolve();
       let stopping = false;
+      let restartTimer: NodeJS.Timeout | undefined;
+      let starting: Promise<void> = Promise.resolve();
+      let restartDelayMs = RESTART_FIRST_DELAY_MS;
+
+      const runConsumer = async (): Promise<void> => {
+        const consumer = kafka.consumer({
+          groupId: group,
+          sessionTimeout,
+          heartbeatInterval,
+          rebalanceTimeout: Math.max(sessionTimeout, 5000),
+          maxWaitTimeInMs: options.maxWaitTimeMs ?? 50,
+          allowAutoTopicCreation: false,
+          retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 10 },
+        });
+        const committer = offsetCommitter((offsets) => consumer.commitOffsets(offsets), options.commitIntervalMs ?? 200);
+        running = { consumer, committer };
+        consumer.on(consumer.events.GROUP_JOIN, () => {
+          restartDelayMs = RESTART_FIRST_DELAY_MS;
+        });
+        consumer.on(consumer.events.CRASH, ({ payload }) => {
+          if (payload.restart || stopping) return;
+          // kafkajs gives up for good on errors it calls non-retriable, e.g. a dropped connection
+          // or a coordinator still loading while it looks for the group's coordinator (a broker
+          // that has just started). A subscriber that stopped receiving would starve its viewers
+          // silently, so it starts a new consumer, from the last committed offsets, until closed.
+          // Offsets handled but not yet committed are delivered again: at least once.
+          void committer.stop();
+          scheduleRestart();
+        });
+        await retryTransient(() => consumer.connect(), retryForMs, () => stopping);
+        await consumer.subscribe({ topics: [topic], fromBeginning: (options.newGroupsStartAt ?? 'earliest') === 'earliest' });
+        if (stopping) return; // closed while connecting: `stop` disconnects it
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+            if (batch.messages.length === 0 || stopping || !isRunning() || isStale()) return;
+            const events = batch.messages.flatMap((m) => fromMessageValue(m.value));
+            const handled = Promise.resolve(handler(events));
+            inFlight = handled;
+            await handled;
+            const last = batch.messages[batch.messages.length - 1]!.offset;
+            resolveOffset(last);
+            committer.mark({ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() });
+            await heartbeat();
+          },
+        });
+      };
+
+      const scheduleRestart = () => {
+        const delay = restartDelayMs;
+        restartDelayMs = Math.min(restartDelayMs * 2, RESTART_MAX_DELAY_MS);
+        restartTimer = setTimeout(() => {
+          restartTimer = undefined;
+          if (stopping) return;
+          starting = runConsumer().catch(async () => {
+            await running?.consumer.disconnect().catch(() => undefined);
+            if (!stopping) scheduleRestart();
+          });
+        }, delay);
+      };
+
       const stop = async () => {
         if (stopping) return;
         stopping = true;
+        clearTimeout(restartTimer);
+        await starting.catch(() => undefined);
+        const current = running;
+        if (!current) return;
         // No new batches; let the one being handled finish; commit; leave the group.
         try {
-          consumer.pause([{ topic }]);
+          current.consumer.pause([{ topic }]);
         } catch {
           // not running (never started, or restarting after a crash): nothing to pause
         }
         await inFlight.catch(() => undefined);
-        await committer.stop();
-        await consumer.disconnect();
+        await current.committer.stop();
+        await current.consumer.disconnect();
       };
       subscriptions.add(stop);
-      await retryTransient(() => consumer.connect(), retryForMs, () => stopping);
-      await consumer.subscribe({ topics: [topic], fromBeginning: (options.newGroupsStartAt ?? 'earliest') === 'earliest' });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          if (batch.messages.length === 0 || stopping || !isRunning() || isStale()) return;
-          const events = batch.messages.flatMap((m) => fromMessageValue(m.value));
-          const handled = Promise.resolve(handler(events));
-          inFlight = handled;
-          await handled;
-          const last = batch.messages[batch.messages.length - 1]!.offset;
-          resolveOffset(last);
-          committer.mark({ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() });
-          await heartbeat();
-        },
-      });
+      starting = runConsumer();
+      await starting;
       return {
         async close() {
           subscriptions.delete(stop);
@@ -230,7 +275,7 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
  * for the broker's (delayed) ACK of the first, which showed as a ~40 ms floor under the cluster's
  * ingress → WebSocket latency. Plain TCP only (the bus has no TLS option).
  */
-const noDelaySockets: ISocketFactory = ({ host, port, onConnect }) => {
+export const noDelaySockets: ISocketFactory = ({ host, port, onConnect }) => {
   const socket = connect({ host, port, noDelay: true }, onConnect);
   socket.setKeepAlive(true, 60_000);
   return socket;
