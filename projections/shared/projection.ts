@@ -15,6 +15,8 @@ export interface SqliteProjection {
   readonly version: number | string;
   /** Every table the projection owns; a rebuild drops them (indexes go with them). */
   readonly tables: readonly string[];
+  /** Tables an earlier form of the projection owned and this one does not: a rebuild drops them too. */
+  readonly retiredTables?: readonly string[];
   /** Creates the tables if they are missing (must be safe to run again). */
   migrate(db: SqliteDb): void;
   /** Writes the event's effect. Runs inside the projector's transaction. */

@@ -86,7 +86,7 @@ export function sqliteProjector({ db, projections, onCommit }: SqliteProjectorOp
   const waiters = new PositionWaiters(() => position());
 
   const reset = db.transaction((p: SqliteProjection) => {
-    for (const table of p.tables) db.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(table)}`);
+    for (const table of [...p.tables, ...(p.retiredTables ?? [])]) db.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(table)}`);
     p.migrate(db);
     writeRow.run(p.name, String(p.version), 0);
   });

@@ -19,9 +19,9 @@ export const timelineTables = ['timeline_messages', 'timeline_removals', 'timeli
  *   cannot find by id: one whose event id is not its message id (posts appended before the two
  *   were made one). A removal names a message by id and inherits its audience;
  * - timeline_removals and timeline_heads as above.
- * `timeline_messages` is in the list so that switching a file from the copying timeline drops it.
+ * A rebuild also drops `timeline_messages`, the copy a file kept before it switched to this form.
  */
-export const timelineOverLogTables = ['timeline_message_ids', 'timeline_removals', 'timeline_heads', 'timeline_messages'] as const;
+export const timelineOverLogTables = ['timeline_message_ids', 'timeline_removals', 'timeline_heads'] as const;
 
 export interface TimelineOptions {
   /**
@@ -254,6 +254,7 @@ export function timelineProjection(options: TimelineOptions = {}): SqliteProject
     // Retention and the form change which rows exist, so they are part of the version: changing them rebuilds.
     version: inLog ? '3;log' : keep === undefined ? '2' : `2;keep=${keep}`,
     tables: inLog ? timelineOverLogTables : timelineTables,
+    retiredTables: inLog ? ['timeline_messages'] : [],
     migrate: inLog ? migrateOverLog : migrate,
     applyBatch,
     apply: (db, stored) => applyBatch(db, [stored]),

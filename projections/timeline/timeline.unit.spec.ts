@@ -54,15 +54,14 @@ function timelineOverLogOf(events = streamRoomScenario().events, oneByOne = fals
 const postsByMessageId = (events: StoredEventLike[]) =>
   events.map((e) => (e.type === 'ChatMessagePosted' ? { ...e, id: (e.data as { messageId: string }).messageId } : e));
 
-const overLogTables = timelineOverLogTables.filter((t) => t !== 'timeline_messages');
 const forms = [
   { form: 'copying messages', open: (events?: StoredEventLike[], oneByOne?: boolean) => timelineOf(events, undefined, oneByOne), tables: timelineTables },
   {
     form: 'over the event log, posts found by their ids',
     open: (events = streamRoomScenario().events, oneByOne?: boolean) => timelineOverLogOf(postsByMessageId(events), oneByOne),
-    tables: overLogTables,
+    tables: timelineOverLogTables,
   },
-  { form: 'over the event log, posts of other ids', open: timelineOverLogOf, tables: overLogTables },
+  { form: 'over the event log, posts of other ids', open: timelineOverLogOf, tables: timelineOverLogTables },
 ];
 
 const anonymous: TimelineViewer = { userId: null, isModerator: false };

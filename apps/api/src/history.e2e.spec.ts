@@ -203,8 +203,12 @@ describe('history: paging and read-your-writes', () => {
     if (server.profile === 'embedded') {
       // The log finds a message by id: its event's id is the message's id.
       const log = new Database(join(server.dataDir, 'events.db'), { readonly: true });
-      const posted = log.prepare("SELECT id FROM events WHERE type = 'ChatMessagePosted' AND stream = ?").all(`room-${created.body.room}`);
-      log.close();
+      let posted: unknown[];
+      try {
+        posted = log.prepare("SELECT id FROM events WHERE type = 'ChatMessagePosted' AND stream = ?").all(`room-${created.body.room}`);
+      } finally {
+        log.close();
+      }
       expect(posted).toEqual([{ id: page.body.messages[0].id }]);
     }
     const readModels = new Database(join(server.dataDir, 'read-models.db'), { readonly: true });
