@@ -252,14 +252,16 @@ describe('workerProjector', () => {
     expect(dumpTables(reader, allTables)).toEqual(inlineRows(log.events));
   });
 
-  it('asks the caller to wait when too many batches are in flight', async () => {
+  it('asks the caller to wait when too many events are in flight, counting events, not batches', async () => {
     const { events } = streamRoomScenario();
-    const { projector, reader } = await started({ maxInFlight: 3 });
-    const answers = events.map((e) => projector.applyBatch([e]));
+    const { projector, reader } = await started({ maxEventsInFlight: 5 });
+    const answers = [projector.applyBatch(events.slice(0, 2)), projector.applyBatch(events.slice(2, 4)), projector.applyBatch(events.slice(4, 5))];
     expect(answers.slice(0, 2)).toEqual([undefined, undefined]);
     expect(answers[2]).toBeInstanceOf(Promise);
+    for (const e of events.slice(5)) answers.push(projector.applyBatch([e]));
     await Promise.all(answers);
-    expect(projector.position()).toBeGreaterThanOrEqual(18);
+    // Every answer resolved: fewer than 5 events are still in flight.
+    expect(projector.position()).toBeGreaterThanOrEqual(events.length - 4);
     expect(await projector.waitFor(20, 5_000)).toBe(true);
     expect(dumpTables(reader, allTables)).toEqual(inlineRows(events));
   });
