@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// Where ingress → WebSocket latency goes inside the embedded server: runs what `--scenario
+// latency` runs (10 rooms × 2 viewers, one message per request, open loop) once, then reads the
+// server's own histograms from /metrics and prints, for each stage, the share of events or
+// requests under a few bounds. Like the scenario, the first 3 s are a warm-up left out of both.
+//   node loadtest/tools/latency-stages.mjs [rate=4000] [seconds=15] [target=parley|parley-thread]
+// Stages: the ingress request (arrival → 202, so the durable append), the relay (commit → handed
+// to every bus group), realtime (commit → frames written to the sockets); and the main thread's
+// event-loop delay. If the receiver's p99 is far above the stages', the wait is outside the server.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startLatencyReceiver, summarize } from '../clients/latency-receiver.mjs';
+import { startTarget } from '../lib/targets.mjs';
+
+const LOADTEST = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const [rate = 4000, seconds = 15] = process.argv.slice(2, 4).map(Number);
+const WARMUP_S = 3;
+const targetName = process.argv[4] ?? 'parley';
+const BOUNDS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05];
+
+/** Cumulative bucket counts of one histogram (label filter as text, e.g. `route="POST /rooms/{room}/ingress"`). */
+function bucketsOf(metrics, name, labels = '') {
+  const counts = new Map();
+  let total = 0;
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith(`${name}_bucket{`) || !line.includes(labels)) continue;
+    const le = line.match(/le="([^"]+)"/)?.[1];
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (le === '+Inf') total = value;
+    else counts.set(Number(le), value);
+  }
+  return { counts, total };
+}
+
+/** The histogram's samples between two scrapes. */
+function describe([before, after], label, name, labels) {
+  const start = bucketsOf(before, name, labels);
+  const end = bucketsOf(after, name, labels);
+  const total = end.total - start.total;
+  const counts = new Map([...end.counts].map(([le, n]) => [le, n - (start.counts.get(le) ?? 0)]));
+  if (total === 0) return `${label}: no samples`;
+  const shares = BOUNDS_S.filter((b) => counts.has(b)).map((b) => `≤ ${b * 1000} ms ${((100 * counts.get(b)) / total).toFixed(1)} %`);
+  return `${label} (${total}): ${shares.join(', ')}`;
+}
+
+const handle = await startTarget(targetName);
+const keysDir = mkdtempSync(path.join(tmpdir(), 'parley-latency-stages-'));
+try {
+  const { roomNames, apiKeys } = await handle.setupRooms(10, 2);
+  const keysFile = path.join(keysDir, 'keys.json');
+  writeFileSync(keysFile, JSON.stringify(apiKeys));
+  const receiver = await startLatencyReceiver({ target: handle.adapter, url: handle.wsUrl, rooms: roomNames, perRoom: 2 });
+  const publisher = spawn(
+    process.execPath,
+    [path.join(LOADTEST, 'clients/publisher.mjs'), '--target', handle.adapter, '--url', handle.httpUrl, '--room-names', roomNames.join(','),
+      '--seconds', String(WARMUP_S + seconds), '--rate', String(rate), '--concurrency', '64', '--api-keys-file', keysFile, '--latency'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const exited = new Promise((resolve) => publisher.on('exit', resolve));
+  const scrape = async () => (await fetch(`${handle.httpUrl}/metrics`)).text();
+  await new Promise((resolve) => setTimeout(resolve, WARMUP_S * 1000));
+  receiver.reset();
+  const before = await scrape();
+  await exited;
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const received = summarize(receiver.samples);
+  receiver.close();
+  const metrics = [before, await scrape()];
+  console.log(`${targetName} at ${rate} msgs/s, ${seconds} s after a ${WARMUP_S} s warm-up`);
+  console.log(`received: p50 ${received.p50}, p90 ${received.p90}, p99 ${received.p99}, max ${received.max} ms over ${received.count} frames`);
+  console.log(describe(metrics, 'ingress request', 'parley_http_request_duration_seconds', 'route="POST /rooms/{room}/ingress"'));
+  console.log(describe(metrics, 'relay (commit → bus)', 'parley_relay_event_age_seconds'));
+  console.log(describe(metrics, 'realtime (commit → sockets)', 'parley_realtime_event_age_seconds'));
+  const loop = metrics[1].split('\n').filter((l) => l.startsWith('parley_event_loop_delay_seconds{'));
+  console.log(`main thread event-loop delay (the last 10 s): ${loop.map((l) => `${l.match(/quantile="([^"]+)"/)?.[1]} ${(Number(l.split(' ').pop()) * 1000).toFixed(1)} ms`).join(', ')}`);
+} finally {
+  rmSync(keysDir, { recursive: true, force: true });
+  await handle.stop();
+}
