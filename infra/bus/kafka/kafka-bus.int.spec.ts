@@ -250,6 +250,21 @@ describe('kafka bus when kafkajs gives its consumer up', () => {
     expect(sockets.dropped()).toBe(2);
     expect(new Set(ids(c.seen))).toEqual(new Set(ids([...published, ...later])));
   }, 60_000);
+
+  it('closes at once while its consumer keeps being given up and started again', async () => {
+    const sockets = socketsDroppingFindCoordinator(Number.POSITIVE_INFINITY);
+    const bus = openBus(freshTopic(), { socketFactory: sockets });
+    const c = collector();
+    await bus.subscribe({ group: 'never-joins' }, c.handler);
+    while (sockets.dropped() < 3) await new Promise((r) => setTimeout(r, 50));
+    const closing = Date.now();
+    await bus.close();
+    expect(Date.now() - closing).toBeLessThan(5_000);
+    const droppedAtClose = sockets.dropped();
+    await new Promise((r) => setTimeout(r, 1_500)); // longer than the next restart's delay
+    expect(sockets.dropped()).toBe(droppedAtClose);
+    expect(c.seen).toEqual([]);
+  }, 60_000);
 });
 
 describe('kafka bus across a broker restart', () => {

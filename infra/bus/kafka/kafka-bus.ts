@@ -170,7 +170,6 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
       let inFlight: Promise<void> = Promise.resolve();
       let stopping = false;
       let restartTimer: NodeJS.Timeout | undefined;
-      let starting: Promise<void> = Promise.resolve();
       let restartDelayMs = RESTART_FIRST_DELAY_MS;
 
       const runConsumer = async (): Promise<void> => {
@@ -200,7 +199,12 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
         });
         await retryTransient(() => consumer.connect(), retryForMs, () => stopping);
         await consumer.subscribe({ topics: [topic], fromBeginning: (options.newGroupsStartAt ?? 'earliest') === 'earliest' });
-        if (stopping) return; // closed while connecting: `stop` disconnects it
+        if (stopping) {
+          // Closed while this consumer was connecting: `stop` may have disconnected it before the
+          // connection was up, so it is disconnected again here, and never runs.
+          await consumer.disconnect().catch(() => undefined);
+          return;
+        }
         await consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
@@ -224,7 +228,7 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
         restartTimer = setTimeout(() => {
           restartTimer = undefined;
           if (stopping) return;
-          starting = runConsumer().catch(async () => {
+          runConsumer().catch(async () => {
             await running?.consumer.disconnect().catch(() => undefined);
             if (!stopping) scheduleRestart();
           });
@@ -235,7 +239,6 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
         if (stopping) return;
         stopping = true;
         clearTimeout(restartTimer);
-        await starting.catch(() => undefined);
         const current = running;
         if (!current) return;
         // No new batches; let the one being handled finish; commit; leave the group.
@@ -249,8 +252,7 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
         await current.consumer.disconnect();
       };
       subscriptions.add(stop);
-      starting = runConsumer();
-      await starting;
+      await runConsumer();
       return {
         async close() {
           subscriptions.delete(stop);
