@@ -26,7 +26,7 @@ const NO_LATENCY = 'parley-cluster';
 const CLUSTER_FANOUT_NODES = 2;
 
 /** Run the HTTP publisher as a child process; resolves with its JSON summary. */
-function runPublisher(args) {
+export function runPublisher(args) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(LOADTEST, 'clients/publisher.mjs'), ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -43,7 +43,7 @@ function runPublisher(args) {
   });
 }
 
-function publisherArgs({ target, handle, rooms, keysFile, seconds, rate = 'max', batch, concurrency, latency }) {
+export function publisherArgs({ target, handle, rooms, keysFile, seconds, rate = 'max', batch, concurrency, latency }) {
   const args = ['--target', handle.adapter, '--url', handle.httpUrl, '--room-names', rooms.join(','), '--seconds', String(seconds)];
   args.push('--rate', String(rate));
   args.push('--batch', String(batch ?? 20));
@@ -95,7 +95,7 @@ function batchFor(perRoom) {
   return Math.max(1, Math.min(20, Math.round(20_000 / perRoom)));
 }
 
-function writeKeys(apiKeys) {
+export function writeKeys(apiKeys) {
   if (Object.keys(apiKeys).length === 0) return { file: null, cleanup: () => {} };
   const dir = mkdtempSync(path.join(tmpdir(), 'parley-bench-keys-'));
   const file = path.join(dir, 'keys.json');

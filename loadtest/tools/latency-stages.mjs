@@ -7,15 +7,10 @@
 // Stages: the ingress request (arrival → 202, so the durable append), the relay (commit → handed
 // to every bus group), realtime (commit → frames written to the sockets); and the main thread's
 // event-loop delay. If the receiver's p99 is far above the stages', the wait is outside the server.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startLatencyReceiver, summarize } from '../clients/latency-receiver.mjs';
+import { publisherArgs, runPublisher, writeKeys } from '../lib/scenarios.mjs';
 import { startTarget } from '../lib/targets.mjs';
 
-const LOADTEST = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const [rate = 4000, seconds = 15] = process.argv.slice(2, 4).map(Number);
 const WARMUP_S = 3;
 const targetName = process.argv[4] ?? 'parley';
@@ -47,24 +42,19 @@ function describe([before, after], label, name, labels) {
 }
 
 const handle = await startTarget(targetName);
-const keysDir = mkdtempSync(path.join(tmpdir(), 'parley-latency-stages-'));
+let keys = { cleanup: () => {} };
 try {
   const { roomNames, apiKeys } = await handle.setupRooms(10, 2);
-  const keysFile = path.join(keysDir, 'keys.json');
-  writeFileSync(keysFile, JSON.stringify(apiKeys));
+  keys = writeKeys(apiKeys);
   const receiver = await startLatencyReceiver({ target: handle.adapter, url: handle.wsUrl, rooms: roomNames, perRoom: 2 });
-  const publisher = spawn(
-    process.execPath,
-    [path.join(LOADTEST, 'clients/publisher.mjs'), '--target', handle.adapter, '--url', handle.httpUrl, '--room-names', roomNames.join(','),
-      '--seconds', String(WARMUP_S + seconds), '--rate', String(rate), '--concurrency', '64', '--api-keys-file', keysFile, '--latency'],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+  const publishing = runPublisher(
+    publisherArgs({ target: targetName, handle, rooms: roomNames, keysFile: keys.file, seconds: WARMUP_S + seconds, rate, concurrency: 64, latency: true }),
   );
-  const exited = new Promise((resolve) => publisher.on('exit', resolve));
   const scrape = async () => (await fetch(`${handle.httpUrl}/metrics`)).text();
   await new Promise((resolve) => setTimeout(resolve, WARMUP_S * 1000));
   receiver.reset();
   const before = await scrape();
-  await exited;
+  await publishing;
   await new Promise((resolve) => setTimeout(resolve, 500));
   const received = summarize(receiver.samples);
   receiver.close();
@@ -77,6 +67,6 @@ try {
   const loop = metrics[1].split('\n').filter((l) => l.startsWith('parley_event_loop_delay_seconds{'));
   console.log(`main thread event-loop delay (the last 10 s): ${loop.map((l) => `${l.match(/quantile="([^"]+)"/)?.[1]} ${(Number(l.split(' ').pop()) * 1000).toFixed(1)} ms`).join(', ')}`);
 } finally {
-  rmSync(keysDir, { recursive: true, force: true });
+  keys.cleanup();
   await handle.stop();
 }
