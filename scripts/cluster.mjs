@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clusterNodeArgs } from './cluster-node.mjs';
 import { clusterProcesses, clusterShapeArg } from './cluster-shape.mjs';
 import { restartDecision } from './restart-policy.mjs';
 
@@ -49,12 +50,6 @@ function runAllServices(command) {
   return { child, exited };
 }
 
-const entry = {
-  api: 'apps/api/src/cluster.ts',
-  fanout: 'apps/fanout/src/main.ts',
-  relay: 'apps/relay/src/main.ts',
-  projector: 'apps/projector/src/main.ts',
-};
 
 const children = new Map();
 /** When each node exited by itself, within the last minute (restart-policy.mjs). */
@@ -89,7 +84,7 @@ function start(p) {
     env.PARLEY_FANOUT_URLS = processes.filter((q) => q.role === 'fanout').map((q) => `http://${host}:${q.port}`).join(',');
   }
   // Own process group: Ctrl-C reaches only this script, which stops the children one signal each.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry[p.role])], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, clusterNodeArgs(root, p.role), { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   children.set(p.name, child);

@@ -1,8 +1,9 @@
 // The `parley-cluster` bench target: Parley's cluster profile on loopback, started the way
 // scripts/cluster.mjs and apps/api/src/faults/cluster-harness.ts start it — PostgreSQL and Kafka
 // through scripts/services/*.sh (ClickHouse is not needed: no projector, no admin analytics),
-// then the relay, one api node and N fan-out nodes, each `node --import tsx <entry>` in its own
-// process group with its own port and data dir. The run gets a PostgreSQL schema and a Kafka
+// then the relay, one api node and N fan-out nodes, each started as scripts/cluster-node.mjs says
+// (its role's Node flags, then `--import tsx <entry>`) in its own process group with its own port
+// and data dir. The run gets a PostgreSQL schema and a Kafka
 // topic of its own, dropped when it stops (also after Ctrl-C, by a detached cleanup process).
 // The services themselves keep running afterwards, as with `npm run cluster`: they are shared.
 
@@ -12,16 +13,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clusterNodeArgs } from '../../scripts/cluster-node.mjs';
 import { collectGarbage, heapUsage } from './inspector-gc.mjs';
 import { atKill, freePort, httpOk, spawnGroup, stopGroup, waitFor } from './processes.mjs';
 
 const LIB = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.dirname(path.dirname(LIB));
-const ENTRIES = {
-  api: 'apps/api/src/cluster.ts',
-  fanout: 'apps/fanout/src/main.ts',
-  relay: 'apps/relay/src/main.ts',
-};
 
 export const clusterLabel = (fanouts) => `Parley (cluster: ${fanouts} fan-out node${fanouts === 1 ? '' : 's'})`;
 
@@ -93,7 +90,7 @@ export async function startParleyCluster({ fanouts = 3, startTimeoutMs = 600_000
     const dataDir = path.join(dir, name);
     mkdirSync(dataDir, { recursive: true });
     const inspect = inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
-    const proc = spawnGroup(process.execPath, [...inspect, '--import', 'tsx', path.join(REPO, ENTRIES[role])], {
+    const proc = spawnGroup(process.execPath, clusterNodeArgs(REPO, role, inspect), {
       cwd: REPO,
       env: { ...env, PORT: String(port), PARLEY_DATA_DIR: dataDir, PARLEY_NODE_ID: `bench-${id}-${name}` },
     });

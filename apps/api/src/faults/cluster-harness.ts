@@ -10,6 +10,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import type { MsgFrame, ServerFrame } from '@parley/contracts/frames';
 import { TokenService } from '@parley/infra/auth';
+import { clusterNodeArgs, type ClusterRole } from '../../../../scripts/cluster-node.mjs';
 
 /*
  * Test harness for the cluster profile: real processes (`node --import tsx <entry>`), each with
@@ -19,14 +20,13 @@ import { TokenService } from '@parley/infra/auth';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
-const entries = {
-  api: 'apps/api/src/cluster.ts',
-  fanout: 'apps/fanout/src/main.ts',
-  relay: 'apps/relay/src/main.ts',
-  projector: 'apps/projector/src/main.ts',
-  embedded: 'apps/parley/src/main.ts',
-} as const;
-export type Role = keyof typeof entries;
+export type Role = ClusterRole | 'embedded';
+
+/** `node` arguments for a process of `role`; cluster nodes get their role's flags (scripts/cluster-node.mjs). */
+function nodeArgs(role: Role, extraFlags: string[]): string[] {
+  if (role === 'embedded') return [...extraFlags, '--import', 'tsx', join(repoRoot, 'apps/parley/src/main.ts')];
+  return clusterNodeArgs(repoRoot, role, extraFlags);
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -74,7 +74,7 @@ export class ClusterProcess {
     const log = createWriteStream(this.logFile, { flags: 'a' });
     // PARLEY_NODE_FLAGS adds Node flags NODE_OPTIONS refuses (e.g. '--cpu-prof --cpu-prof-dir=/tmp/p'), as scripts/start.mjs does.
     const flags = (process.env.PARLEY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-    const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(repoRoot, entries[this.role])], {
+    const child = spawn(process.execPath, nodeArgs(this.role, flags), {
       cwd: repoRoot,
       env: { ...process.env, ...this.env, PORT: String(this.port), PARLEY_DATA_DIR: this.dataDir, PARLEY_NODE_ID: this.name },
       stdio: ['ignore', 'pipe', 'pipe'],
