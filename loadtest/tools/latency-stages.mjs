@@ -8,6 +8,7 @@
 // to every bus group), realtime (commit → frames written to the sockets); and the main thread's
 // event-loop delay. If the receiver's p99 is far above the stages', the wait is outside the server.
 import { startLatencyReceiver, summarize } from '../clients/latency-receiver.mjs';
+import { bucketsBetween, histogramBuckets } from '../lib/prometheus-histogram.mjs';
 import { publisherArgs, runPublisher, writeKeys } from '../lib/scenarios.mjs';
 import { startTarget } from '../lib/targets.mjs';
 
@@ -16,28 +17,15 @@ const WARMUP_S = 3;
 const targetName = process.argv[4] ?? 'parley';
 const BOUNDS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05];
 
-/** Cumulative bucket counts of one histogram (label filter as text, e.g. `route="POST /rooms/{room}/ingress"`). */
-function bucketsOf(metrics, name, labels = '') {
-  const counts = new Map();
-  let total = 0;
-  for (const line of metrics.split('\n')) {
-    if (!line.startsWith(`${name}_bucket{`) || !line.includes(labels)) continue;
-    const le = line.match(/le="([^"]+)"/)?.[1];
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (le === '+Inf') total = value;
-    else counts.set(Number(le), value);
-  }
-  return { counts, total };
-}
-
-/** The histogram's samples between two scrapes. */
+/** What the histogram counted between two scrapes, as shares of its samples at or under each of BOUNDS_S. */
 function describe([before, after], label, name, labels) {
-  const start = bucketsOf(before, name, labels);
-  const end = bucketsOf(after, name, labels);
-  const total = end.total - start.total;
-  const counts = new Map([...end.counts].map(([le, n]) => [le, n - (start.counts.get(le) ?? 0)]));
+  const seen = bucketsBetween(histogramBuckets(before, name, labels), histogramBuckets(after, name, labels));
+  const total = seen.at(-1)?.[1] ?? 0;
   if (total === 0) return `${label}: no samples`;
-  const shares = BOUNDS_S.filter((b) => counts.has(b)).map((b) => `≤ ${b * 1000} ms ${((100 * counts.get(b)) / total).toFixed(1)} %`);
+  const shares = [];
+  for (const [bound, count] of seen) {
+    if (BOUNDS_S.includes(bound)) shares.push(`≤ ${bound * 1000} ms ${((100 * count) / total).toFixed(1)} %`);
+  }
   return `${label} (${total}): ${shares.join(', ')}`;
 }
 

@@ -1,5 +1,8 @@
 import { clusterShapeArg } from '../../../../scripts/cluster-shape.mjs';
+import { bucketsBetween, histogramBuckets, quantileBound } from '../../../../loadtest/lib/prometheus-histogram.mjs';
 import { eventAgeStages } from '../ops/event-age.js';
+
+export { bucketsBetween, histogramBuckets, quantileBound };
 
 /** The value at percentile `p` (0–100) of ascending `sorted`; NaN when empty. */
 export const percentile = (sorted: readonly number[], p: number): number =>
@@ -32,38 +35,6 @@ export function clusterShapeArgs(): { apis: number; fanouts: number } {
 /** Each process's /metrics page, by process name. */
 export async function scrapeMetrics(processes: ReadonlyArray<{ name: string; url: string }>): Promise<Map<string, string>> {
   return new Map(await Promise.all(processes.map(async (p) => [p.name, await (await fetch(`${p.url}/metrics`)).text()] as const)));
-}
-
-/** An unlabelled Prometheus histogram's cumulative buckets, `[upper bound, count]` in order, `+Inf` last; empty when absent. */
-export function histogramBuckets(text: string, name: string): Array<[number, number]> {
-  const prefix = `${name}_bucket{le="`;
-  const buckets: Array<[number, number]> = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(prefix)) continue;
-    const bound = line.slice(prefix.length, line.indexOf('"', prefix.length));
-    buckets.push([bound === '+Inf' ? Infinity : Number(bound), Number(line.split(' ').at(-1))]);
-  }
-  return buckets;
-}
-
-/**
- * What was observed between two scrapes of the same histogram. One the first scrape lacked, or that
- * counts fewer now (the process restarted in between), counts from zero.
- */
-export function bucketsBetween(before: Array<[number, number]>, after: Array<[number, number]>): Array<[number, number]> {
-  if ((after.at(-1)?.[1] ?? 0) < (before.at(-1)?.[1] ?? 0)) return after;
-  return after.map(([bound, count], i) => [bound, count - (before[i]?.[1] ?? 0)]);
-}
-
-/**
- * The upper bound of the bucket holding quantile `q` (0–1) of what `buckets` counted: all a
- * histogram can say of it ("p99 ≤ 50 ms"). Infinity past the last finite bound; NaN when empty.
- */
-export function quantileBound(buckets: Array<[number, number]>, q: number): number {
-  const total = buckets.at(-1)?.[1] ?? 0;
-  if (total <= 0) return NaN;
-  const rank = Math.ceil(q * total);
-  return buckets.find(([, count]) => count >= rank)![0];
 }
 
 export interface EventAgeSummary {

@@ -19,6 +19,20 @@ describe('histogram quantiles from /metrics', () => {
     expect(histogramBuckets(scrape([1, 2, 3, 4]), 'parley_absent_seconds')).toEqual([]);
   });
 
+  it('reads one labelled series, as the registry renders it, apart from its siblings', () => {
+    const metrics = new MetricsRegistry();
+    const requests = metrics.histogram('parley_http_request_duration_seconds', 'requests', [0.005, 0.025]);
+    const ingress = { method: 'POST', route: 'POST /rooms/{room}/ingress' };
+    requests.observe(ingress, 0.001);
+    requests.observe(ingress, 0.01);
+    requests.observe({ method: 'GET', route: 'GET /healthz' }, 0.001);
+    const text = metrics.render();
+    expect(histogramBuckets(text, 'parley_http_request_duration_seconds', 'method="POST",route="POST /rooms/{room}/ingress"')).toEqual([[0.005, 1], [0.025, 2], [Infinity, 2]]);
+    expect(histogramBuckets(text, 'parley_http_request_duration_seconds', 'method="GET",route="GET /healthz"')).toEqual([[0.005, 1], [0.025, 1], [Infinity, 1]]);
+    // Without labels only an unlabelled series is read, and this histogram has none.
+    expect(histogramBuckets(text, 'parley_http_request_duration_seconds')).toEqual([]);
+  });
+
   it('gives the upper bound of the bucket that holds the quantile, of what two scrapes saw between them', () => {
     const before = histogramBuckets(scrape([50, 50, 50, 50]), 'parley_x_seconds');
     // 100 more: 90 within 10 ms, 9 within 50 ms, 1 over 100 ms.
