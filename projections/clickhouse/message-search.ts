@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { clampLimit, keysetPage, type KeysetPage } from '../shared/keyset.js';
+import type { MessageRow } from './rows.js';
 import { qualified, selectRows, sqlString, sqlUInt } from './sql.js';
 import { tokenize } from './tokens.js';
 
@@ -40,21 +41,11 @@ export interface MessageHit {
   at: number;
 }
 
-interface Row {
-  position: number;
-  room_id: string;
-  seq: number;
-  message_id: string;
-  kind: string;
-  text: string;
-  display_name: string;
-  sender: string | null;
-  source: string;
-  via: string;
+/** A message row as the search reads it back: the stored columns, and whether a removal followed. */
+type Row = Omit<MessageRow, 'event_id' | 'recorded_at' | 'tokens' | 'visibility'> & {
   visibility: 'all' | 'moderators_and_sender';
   removed: number;
-  at: number;
-}
+};
 
 const toHit = (r: Row): MessageHit => ({
   position: r.position,
