@@ -11,13 +11,13 @@ export const CLUSTER_ENTRIES = {
 };
 
 // Every message passes through an api node, the relay and a fan-out node on its way to viewers.
-// Their garbage is almost all short-lived, and V8's default 16 MiB semi-spaces let a scavenge
-// hold the event loop for 10 ms and more. With 4 MiB semi-spaces on these three roles the
-// cluster's ingress → WS p99 was lower in 7 of 9 alternated probe pairs at 2,500 /s, and the
-// durable ingress ceiling (wrk) did not move (docs/benchmarks.md, twenty-second and twenty-third
-// sessions). The projector batches into ClickHouse with room in its lag target; there the larger
-// young generation costs less CPU.
-const LATENCY_PATH_FLAGS = ['--max-semi-space-size=4'];
+// Their garbage is almost all short-lived, and V8's default 16 MiB semi-spaces let a scavenge hold
+// the event loop for 10 ms and more. With 4 MiB semi-spaces on these three roles, the cluster's
+// ingress → WS p99 at 2,500 /s was lower in 7 of 9 alternated probe pairs (by 3–53 ms; 4 and
+// 103 ms higher in the other two), and neither the durable ingress ceiling (wrk) nor the fan-out
+// rate fell (docs/benchmarks.md, twenty-second and twenty-third sessions). The projector batches
+// into ClickHouse with room in its lag target; there the larger young generation costs less CPU.
+const LATENCY_PATH_FLAGS = Object.freeze(['--max-semi-space-size=4']);
 
 /** The Node flags a node of `role` runs with. */
 export function nodeFlagsFor(role) {

@@ -50,7 +50,6 @@ function runAllServices(command) {
   return { child, exited };
 }
 
-
 const children = new Map();
 /** When each node exited by itself, within the last minute (restart-policy.mjs). */
 const exits = new Map();

@@ -3,8 +3,8 @@
 // through scripts/services/*.sh (ClickHouse is not needed: no projector, no admin analytics),
 // then the relay, one api node and N fan-out nodes, each started as scripts/cluster-node.mjs says
 // (its role's Node flags, then `--import tsx <entry>`) in its own process group with its own port
-// and data dir. The run gets a PostgreSQL schema and a Kafka
-// topic of its own, dropped when it stops (also after Ctrl-C, by a detached cleanup process).
+// and data dir. The run gets a PostgreSQL schema and a Kafka topic of its own, dropped when it
+// stops (also after Ctrl-C, by a detached cleanup process).
 // The services themselves keep running afterwards, as with `npm run cluster`: they are shared.
 
 import { execFileSync, spawn } from 'node:child_process';
