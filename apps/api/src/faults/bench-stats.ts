@@ -2,8 +2,6 @@ import { clusterShapeArg } from '../../../../scripts/cluster-shape.mjs';
 import { bucketsBetween, histogramBuckets, quantileBound } from '../../../../loadtest/lib/prometheus-histogram.mjs';
 import { eventAgeStages } from '../ops/event-age.js';
 
-export { bucketsBetween, histogramBuckets, quantileBound };
-
 /** The value at percentile `p` (0–100) of ascending `sorted`; NaN when empty. */
 export const percentile = (sorted: readonly number[], p: number): number =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { gcPauseBuckets, MetricsRegistry } from '@parley/infra/observability';
 import { eventAgeHistogram } from '../ops/event-age.js';
-import { bucketsBetween, eventAgesBetween, gcPausesBetween, histogramBuckets, quantileBound } from './bench-stats.js';
+import { bucketsBetween, histogramBuckets, quantileBound } from '../../../../loadtest/lib/prometheus-histogram.mjs';
+import { eventAgesBetween, gcPausesBetween } from './bench-stats.js';
 
 const scrape = (counts: number[]) =>
   [
