@@ -11,15 +11,18 @@
 //
 //   node clients/disk-stalls.mjs [--dir /tmp] [--interval-ms 10] [--threshold-ms 40]
 // Prints {"event":"ready"}, then on SIGTERM/SIGINT
-// {"event":"disk", syncs, p50, p99, max, stalls, stalledMs, stalledShare, longest} (ms) and exits.
-// Also usable as a module: startDiskStallMonitor(options) → { stop(): Promise<summary> }.
+// {"event":"disk", measuredMs, syncs, p50, p99, max, stalls, stalledMs, stalledShare, longest} (ms) and exits.
+// SIGUSR2 forgets what was measured so far (the measured part begins).
+// Also usable as a module: startDiskStallMonitor(options) → { begin(), stop(): Promise<summary> }.
+// Start it before a warm-up and call begin() when the measured part starts: starting a Node process
+// costs a loaded 2-core machine a tenth of a second of CPU, which would otherwise land in the measure.
 
-import { spawn } from 'node:child_process';
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from '../lib/args.mjs';
+import { startSideProcess } from '../lib/side-process.mjs';
 
 /** Summary of fdatasync durations (ms) over `elapsedMs`: percentiles, and the stalls longer than `thresholdMs`. */
 export function summarizeSyncs(durations, elapsedMs, thresholdMs) {
@@ -29,6 +32,7 @@ export function summarizeSyncs(durations, elapsedMs, thresholdMs) {
   const stalledMs = stalls.reduce((sum, d) => sum + d, 0);
   const round = (v) => (v === null ? null : Math.round(v * 100) / 100);
   return {
+    measuredMs: Math.round(elapsedMs),
     syncs: sorted.length,
     p50: round(at(50)),
     p99: round(at(99)),
@@ -50,23 +54,15 @@ export function describeDiskStalls(summary) {
 
 /** Starts the monitor in its own process; `stop()` resolves with its summary. */
 export async function startDiskStallMonitor({ dir = tmpdir(), intervalMs = 10, thresholdMs = 40 } = {}) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--dir', dir, '--interval-ms', String(intervalMs), '--threshold-ms', String(thresholdMs)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk) => (out += chunk));
-  const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  await new Promise((resolve, reject) => {
-    const check = () => (lines().some((l) => l.event === 'ready') ? resolve() : setTimeout(check, 10));
-    child.once('exit', (code) => reject(new Error(`disk-stall monitor exited ${code}`)));
-    check();
-  });
+  const monitor = await startSideProcess('disk-stall monitor', fileURLToPath(import.meta.url), [
+    '--dir', dir, '--interval-ms', String(intervalMs), '--threshold-ms', String(thresholdMs),
+  ]);
   return {
+    begin() {
+      monitor.signal('SIGUSR2');
+    },
     async stop() {
-      child.kill('SIGTERM');
-      await exited;
-      const summary = lines().find((l) => l.event === 'disk');
+      const summary = (await monitor.stop()).find((l) => l.event === 'disk');
       if (!summary) throw new Error('disk-stall monitor printed no summary');
       const { event: _event, ...rest } = summary;
       return rest;
@@ -81,8 +77,8 @@ function main() {
   const thresholdMs = Number(args['threshold-ms'] ?? 40);
   const fd = openSync(join(dir, 'probe'), 'w');
   const block = Buffer.alloc(4096, 120);
-  const durations = [];
-  const started = performance.now();
+  let durations = [];
+  let started = performance.now();
   let offset = 0;
   const tick = () => {
     const t = performance.now();
@@ -100,6 +96,10 @@ function main() {
     console.log(JSON.stringify({ event: 'disk', ...summarizeSyncs(durations, performance.now() - started, thresholdMs) }));
     process.exit(0);
   };
+  process.on('SIGUSR2', () => {
+    durations = [];
+    started = performance.now();
+  });
   process.once('SIGTERM', finish);
   process.once('SIGINT', finish);
   console.log(JSON.stringify({ event: 'ready' }));

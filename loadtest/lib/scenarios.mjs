@@ -427,6 +427,7 @@ export async function runLatency({ targets, rates, duration, warmup }) {
           );
           await sleep(warmup * 1000);
           receiver.reset();
+          disk?.begin();
           const published = await publishing;
           await sleep(500);
           const stats = summarize(receiver.samples);

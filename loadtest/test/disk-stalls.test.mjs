@@ -6,6 +6,7 @@ import { describeDiskStalls, startDiskStallMonitor, summarizeSyncs } from '../cl
 test('summarizeSyncs: percentiles, the stalls over the threshold and their share of the time', () => {
   const durations = [...Array(96).fill(0.5), 1, 2, 120, 60];
   const s = summarizeSyncs(durations, 10_000, 40);
+  assert.equal(s.measuredMs, 10_000);
   assert.equal(s.syncs, 100);
   assert.equal(s.p50, 0.5);
   assert.equal(s.p99, 120);
@@ -38,4 +39,14 @@ test('startDiskStallMonitor: the process syncs until stopped and reports what it
   assert.ok(summary.syncs >= 10, `expected at least 10 syncs in 400 ms, got ${summary.syncs}`);
   assert.ok(summary.p50 > 0 && summary.max >= summary.p50);
   assert.equal(summary.thresholdMs, 40);
+});
+
+test('startDiskStallMonitor: begin() forgets the syncs before it, so a warm-up is not in the summary', async () => {
+  const monitor = await startDiskStallMonitor({ intervalMs: 5 });
+  await new Promise((r) => setTimeout(r, 600));
+  monitor.begin();
+  await new Promise((r) => setTimeout(r, 100));
+  const summary = await monitor.stop();
+  assert.ok(summary.measuredMs < 400, `expected the summary to cover the last 100 ms, not the whole 700: ${summary.measuredMs} ms`);
+  assert.ok(summary.syncs >= 1 && summary.syncs <= Math.ceil(summary.measuredMs / 5) + 1, `${summary.syncs} syncs in ${summary.measuredMs} ms`);
 });

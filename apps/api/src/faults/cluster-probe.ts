@@ -4,6 +4,7 @@ import { cliArg, clusterShapeArgs, eventAgesBetween, gcPausesBetween, metricValu
 import { createRoom, startTestCluster, type Room } from './cluster-harness.js';
 import { startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { RawHttpPool } from '../../../../loadtest/clients/raw-http.mjs';
+import { startCpuTimeline } from '../../../../loadtest/tools/cpu-timeline.mjs';
 import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
 
 /*
@@ -26,9 +27,11 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  *
  * `--warmup S` sends the same load for S seconds first, unmeasured. `--projector` runs the
  * ClickHouse projector too, as the cluster benchmark does. `--dump FILE` also writes one line per
- * frame (ms since the start, ack, recv, ts) so a tail can be placed in time.
+ * frame (ms since the first measured request, ack, recv, ts) so a tail can be placed in time, and
+ * `--timeline FILE` what every process did with the CPU meanwhile (loadtest/tools/cpu-timeline.mjs,
+ * every 100 ms); `node loadtest/tools/tail-bursts.mjs DUMP TIMELINE` lines the two up.
  *
- *   node --import tsx apps/api/src/faults/cluster-probe.ts [--rate 100] [--rooms 16] [--seconds 12] [--batch 1] [--warmup 0] [--dump FILE] [--projector] [--apis 2] [--fanouts 2]
+ *   node --import tsx apps/api/src/faults/cluster-probe.ts [--rate 100] [--rooms 16] [--seconds 12] [--batch 1] [--warmup 0] [--dump FILE] [--timeline FILE] [--projector] [--apis 2] [--fanouts 2]
  */
 
 const rate = numberArg('rate', 100);
@@ -38,6 +41,7 @@ const batch = Math.max(1, numberArg('batch', 1));
 /** Seconds of the same load, not measured, first: cold JIT in every process (and Kafka's JVM) otherwise makes the tail. */
 const warmupSeconds = numberArg('warmup', 0);
 const dumpFile = cliArg('dump');
+const timelineFile = cliArg('timeline');
 
 const cluster = await startTestCluster({ ...clusterShapeArgs(), projector: process.argv.includes('--projector') });
 let viewers: Awaited<ReturnType<typeof startLatencyViewers>> | null = null;
@@ -97,21 +101,24 @@ try {
     await Promise.all(inFlight);
     return total;
   };
+  const disk = await startDiskStallMonitor();
+  const timeline = timelineFile ? await startCpuTimeline({ file: timelineFile }) : null;
   if (warmupSeconds > 0) await openLoop(warmupSeconds, false);
   const before = await scrapeMetrics(cluster.all());
   const clickhouseMeter = cluster.clickhouse ? await startClickhouseWorkMeter(cluster.clickhouse.url) : null;
-  const disk = await startDiskStallMonitor();
+  disk.begin();
   const total = await openLoop(seconds, true);
   const diskStalls = await disk.stop();
   const clickhouse = (await clickhouseMeter?.stop()) ?? null;
   const firstSentAt = requests[0]!.sentAt;
   await new Promise((r) => setTimeout(r, 1500));
+  await timeline?.stop();
 
   const ack: number[] = [];
   const ts: number[] = [];
   const recv: number[] = [];
   const afterAck: number[] = [];
-  const rows: string[] = ['atMs\tack\trecv\tts'];
+  const rows: string[] = [];
   for (const sample of await viewers.samples(0)) {
     const r = requests[sample.request];
     if (!r) continue; // the warm-up
@@ -121,7 +128,10 @@ try {
     afterAck.push(sample.receivedAt - r.ackedAt);
     rows.push(`${r.sentAt - firstSentAt}\t${r.ackedAt - r.sentAt}\t${sample.receivedAt - r.sentAt}\t${sample.ts - r.sentAt}`);
   }
-  if (dumpFile) writeFileSync(dumpFile, rows.sort((a, b) => parseInt(a) - parseInt(b)).join('\n') + '\n');
+  if (dumpFile) {
+    rows.sort((a, b) => parseInt(a) - parseInt(b));
+    writeFileSync(dumpFile, [`# first request sent at ${firstSentAt} (ms since the epoch)`, 'atMs\tack\trecv\tts', ...rows].join('\n') + '\n');
+  }
   const pct = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);
     return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) };
