@@ -1,6 +1,6 @@
-// How a cluster node's process is started: its entry file and the Node flags its role runs with.
-// `npm run cluster`, the test harness and the load-test harness all start nodes through this, so
-// the three never drift apart.
+// How a Parley node's process is started: its entry file and the Node flags its role runs with.
+// `npm start` (the embedded server), `npm run cluster`, the test harness and the load-test harness
+// all start nodes through this, so they never drift apart.
 import { join } from 'node:path';
 
 export const CLUSTER_ENTRIES = {
@@ -19,6 +19,17 @@ export const CLUSTER_ENTRIES = {
 // into ClickHouse with room in its lag target; there the larger young generation costs less CPU.
 const LATENCY_PATH_FLAGS = Object.freeze(['--max-semi-space-size=4']);
 
+/** The embedded profile's single process (`npm start`). */
+export const EMBEDDED_ENTRY = 'apps/parley/src/main.ts';
+
+/**
+ * Extra Node flags from PARLEY_NODE_FLAGS (split on spaces): the ones NODE_OPTIONS refuses, e.g.
+ * '--cpu-prof --cpu-prof-dir=/tmp/prof' or '--perf-basic-prof-only-functions', for profiling.
+ */
+export function profilingFlags(env = process.env) {
+  return (env.PARLEY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 /** The Node flags a node of `role` runs with. */
 export function nodeFlagsFor(role) {
   return role === 'projector' ? [] : LATENCY_PATH_FLAGS;
@@ -29,4 +40,9 @@ export function clusterNodeArgs(root, role, extraFlags = []) {
   const entry = CLUSTER_ENTRIES[role];
   if (!entry) throw new RangeError(`unknown cluster role: ${role}`);
   return [...nodeFlagsFor(role), ...extraFlags, '--import', 'tsx', join(root, entry)];
+}
+
+/** `node` arguments that start the embedded server from the repository at `root` (V8's defaults: it was measured no faster with small semi-spaces). */
+export function embeddedNodeArgs(root, extraFlags = []) {
+  return [...extraFlags, '--import', 'tsx', join(root, EMBEDDED_ENTRY)];
 }

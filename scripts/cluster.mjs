@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clusterNodeArgs } from './cluster-node.mjs';
+import { clusterNodeArgs, profilingFlags } from './cluster-node.mjs';
 import { clusterProcesses, clusterShapeArg } from './cluster-shape.mjs';
 import { restartDecision } from './restart-policy.mjs';
 
@@ -83,7 +83,7 @@ function start(p) {
     env.PARLEY_FANOUT_URLS = processes.filter((q) => q.role === 'fanout').map((q) => `http://${host}:${q.port}`).join(',');
   }
   // Own process group: Ctrl-C reaches only this script, which stops the children one signal each.
-  const child = spawn(process.execPath, clusterNodeArgs(root, p.role), { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, clusterNodeArgs(root, p.role, profilingFlags()), { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   children.set(p.name, child);

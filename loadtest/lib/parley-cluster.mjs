@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clusterNodeArgs } from '../../scripts/cluster-node.mjs';
+import { clusterNodeArgs, profilingFlags } from '../../scripts/cluster-node.mjs';
 import { collectGarbage, heapUsage } from './inspector-gc.mjs';
 import { atKill, freePort, httpOk, spawnGroup, stopGroup, waitFor } from './processes.mjs';
 
@@ -90,7 +90,7 @@ export async function startParleyCluster({ fanouts = 3, startTimeoutMs = 600_000
     const dataDir = path.join(dir, name);
     mkdirSync(dataDir, { recursive: true });
     const inspect = inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
-    const proc = spawnGroup(process.execPath, clusterNodeArgs(REPO, role, inspect), {
+    const proc = spawnGroup(process.execPath, clusterNodeArgs(REPO, role, [...inspect, ...profilingFlags()]), {
       cwd: REPO,
       env: { ...env, PORT: String(port), PARLEY_DATA_DIR: dataDir, PARLEY_NODE_ID: `bench-${id}-${name}` },
     });

@@ -10,7 +10,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import type { MsgFrame, ServerFrame } from '@parley/contracts/frames';
 import { TokenService } from '@parley/infra/auth';
-import { clusterNodeArgs, type ClusterRole } from '../../../../scripts/cluster-node.mjs';
+import { clusterNodeArgs, embeddedNodeArgs, profilingFlags, type ClusterRole } from '../../../../scripts/cluster-node.mjs';
 
 /*
  * Test harness for the cluster profile: real processes (`node --import tsx <entry>`), each with
@@ -22,10 +22,10 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..'
 
 export type Role = ClusterRole | 'embedded';
 
-/** `node` arguments for a process of `role`; cluster nodes get their role's flags (scripts/cluster-node.mjs). */
-function nodeArgs(role: Role, extraFlags: string[]): string[] {
-  if (role === 'embedded') return [...extraFlags, '--import', 'tsx', join(repoRoot, 'apps/parley/src/main.ts')];
-  return clusterNodeArgs(repoRoot, role, extraFlags);
+/** `node` arguments for a process of `role`, with PARLEY_NODE_FLAGS (scripts/cluster-node.mjs). */
+function nodeArgs(role: Role): string[] {
+  const flags = profilingFlags();
+  return role === 'embedded' ? embeddedNodeArgs(repoRoot, flags) : clusterNodeArgs(repoRoot, role, flags);
 }
 
 export async function freePort(): Promise<number> {
@@ -72,9 +72,7 @@ export class ClusterProcess {
   /** Spawns the process and waits until `/readyz` answers 200. */
   async start(timeoutMs = 60_000): Promise<void> {
     const log = createWriteStream(this.logFile, { flags: 'a' });
-    // PARLEY_NODE_FLAGS adds Node flags NODE_OPTIONS refuses (e.g. '--cpu-prof --cpu-prof-dir=/tmp/p'), as scripts/start.mjs does.
-    const flags = (process.env.PARLEY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-    const child = spawn(process.execPath, nodeArgs(this.role, flags), {
+    const child = spawn(process.execPath, nodeArgs(this.role), {
       cwd: repoRoot,
       env: { ...process.env, ...this.env, PORT: String(this.port), PARLEY_DATA_DIR: this.dataDir, PARLEY_NODE_ID: this.name },
       stdio: ['ignore', 'pipe', 'pipe'],
