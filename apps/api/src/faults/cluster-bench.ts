@@ -4,7 +4,8 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startClickhouseWorkMeter } from './clickhouse-work.js';
 import { cliArg, clusterShapeArgs, eventAgesBetween, gcPausesBetween, metricValue, numberArg, percentile, scrapeMetrics } from './bench-stats.js';
-import { createRoom, repoRoot, startEmbedded, startTestCluster, type Room } from './cluster-harness.js';
+import { brokerAgeSeconds, youngBrokerWarning } from './broker-age.js';
+import { createRoom, repoRoot, servicesDir, startEmbedded, startTestCluster, type Room } from './cluster-harness.js';
 import { describeDiskStalls, startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
 
@@ -213,7 +214,11 @@ for (const profile of profiles) {
   if (profile === 'cluster') {
     const cluster = await startTestCluster({ ...shape, projector: true });
     try {
-      results.push(await measure('cluster', cluster.apis.map((a) => a.url), cluster.fanouts.map((f) => f.url), await cluster.identity('discord:bench'), { url: cluster.projector!.url, clickhouseUrl: cluster.clickhouse!.url }, cluster.all()));
+      const brokerAge = brokerAgeSeconds(servicesDir);
+      const young = youngBrokerWarning(brokerAge);
+      if (young) console.error(young);
+      const measured = await measure('cluster', cluster.apis.map((a) => a.url), cluster.fanouts.map((f) => f.url), await cluster.identity('discord:bench'), { url: cluster.projector!.url, clickhouseUrl: cluster.clickhouse!.url }, cluster.all());
+      results.push({ ...measured, brokerAgeSeconds: brokerAge });
     } catch (error) {
       for (const p of cluster.all()) console.error(`--- ${p.name}\n${p.tail()}`);
       throw error;

@@ -19,6 +19,8 @@ import { clusterNodeArgs, embeddedNodeArgs, profilingFlags, type ClusterRole } f
  */
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+/** Where scripts/services/ keep the services' data and pid files (as scripts/services/lib.sh says). */
+export const servicesDir = process.env.PARLEY_SERVICES_DIR ?? join(repoRoot, '.services');
 
 export type Role = ClusterRole | 'embedded';
 

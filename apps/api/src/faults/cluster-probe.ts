@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { startClickhouseWorkMeter } from './clickhouse-work.js';
 import { cliArg, clusterShapeArgs, eventAgesBetween, gcPausesBetween, metricValue, numberArg, percentile, scrapeMetrics } from './bench-stats.js';
-import { createRoom, startTestCluster, type Room } from './cluster-harness.js';
+import { brokerAgeSeconds, youngBrokerWarning } from './broker-age.js';
+import { createRoom, servicesDir, startTestCluster, type Room } from './cluster-harness.js';
 import { startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { RawHttpPool } from '../../../../loadtest/clients/raw-http.mjs';
 import { startCpuTimeline } from '../../../../loadtest/tools/cpu-timeline.mjs';
@@ -104,6 +105,9 @@ try {
   const disk = await startDiskStallMonitor();
   const timeline = timelineFile ? await startCpuTimeline({ file: timelineFile }) : null;
   if (warmupSeconds > 0) await openLoop(warmupSeconds, false);
+  const brokerAge = brokerAgeSeconds(servicesDir);
+  const young = youngBrokerWarning(brokerAge);
+  if (young) console.error(young);
   const before = await scrapeMetrics(cluster.all());
   const clickhouseMeter = cluster.clickhouse ? await startClickhouseWorkMeter(cluster.clickhouse.url) : null;
   disk.begin();
@@ -149,7 +153,7 @@ try {
   }
   console.log(
     JSON.stringify(
-      { rate, batch, rooms: roomCount, seconds, startedAt: new Date(firstSentAt).toISOString(), statuses, frames: recv.length, expected: total * batch * cluster.fanouts.length, ack: pct(ack), ts: pct(ts), recv: pct(recv), recvAfterAck: pct(afterAck), diskStalls, clickhouse, processes },
+      { rate, batch, rooms: roomCount, seconds, startedAt: new Date(firstSentAt).toISOString(), brokerAgeSeconds: brokerAge, statuses, frames: recv.length, expected: total * batch * cluster.fanouts.length, ack: pct(ack), ts: pct(ts), recv: pct(recv), recvAfterAck: pct(afterAck), diskStalls, clickhouse, processes },
       null,
       2,
     ),

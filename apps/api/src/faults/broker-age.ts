@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/*
+ * How long the Kafka broker of the project's services has been running. A broker started minutes
+ * ago still compiles its code under load (its JIT threads took a quarter of a core and doubled the
+ * cluster's tail, docs/benchmarks.md, twenty-fourth session), so a latency run says how old its
+ * broker was, and warns when it was young.
+ */
+
+/** Below this age (s) a broker is still compiling under load. */
+export const YOUNG_BROKER_SECONDS = 180;
+
+/**
+ * A process's age in seconds from its `/proc/<pid>/stat` line and the machine's uptime (s):
+ * field 22 is its start time in clock ticks after boot. The command name (field 2) may hold
+ * spaces and parentheses, so fields are counted after its last ')'.
+ */
+export function processAgeSeconds(statLine: string, uptimeSeconds: number, ticksPerSecond = 100): number {
+  const afterName = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
+  const startTicks = Number(afterName[19]); // field 22 overall; fields 3.. start at index 0 here
+  if (!Number.isFinite(startTicks)) throw new Error(`not a /proc/<pid>/stat line: ${statLine.slice(0, 80)}`);
+  return uptimeSeconds - startTicks / ticksPerSecond;
+}
+
+/** The broker's age in whole seconds (pid from the services' pid file), or null when it is not running here. */
+export function brokerAgeSeconds(servicesDir: string): number | null {
+  try {
+    const pid = readFileSync(join(servicesDir, 'kafka', 'kafka.pid'), 'utf8').trim();
+    const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    return Math.round(processAgeSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'), uptime));
+  } catch {
+    return null;
+  }
+}
+
+/** A line for stderr when the broker is young, else null. */
+export function youngBrokerWarning(ageSeconds: number | null): string | null {
+  if (ageSeconds === null || ageSeconds >= YOUNG_BROKER_SECONDS) return null;
+  return `warning: the Kafka broker started ${ageSeconds} s ago; it compiles its code for its first minutes under load, so this run's latency will be worse than on a broker that has carried load for a few minutes`;
+}
