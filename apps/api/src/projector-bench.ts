@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newEventId, openLogReader, sqliteEventStore } from '@parley/infra/event-store';
 import { sqliteProjector } from '@parley/projections/shared';
+import { attachEventLog } from '@parley/projections/timeline';
 import { apiNodeProjections } from '@parley/projections/worker';
 
 const [batch = 1400, events = 100_000, rooms = 100] = process.argv.slice(2, 5).map(Number);
@@ -48,6 +49,8 @@ try {
   const db = new Database(join(dir, 'read-models.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  // The timeline over the log reads messages from the store's file, as the embedded read models do.
+  if (timeline === 'log') attachEventLog(db, join(dir, 'events.db'));
   const projector = sqliteProjector({ db, projections: apiNodeProjections({ messagesIn: timeline }) });
   const log = openLogReader(join(dir, 'events.db'));
   let readMs = 0;
