@@ -17,6 +17,10 @@ const rate = Number(process.argv[2] ?? 2500);
 const seconds = Number(process.argv[3] ?? 10);
 const processes = Number(process.argv[4] ?? 2);
 const warmupMs = 2000;
+if (!(seconds > warmupMs / 1000) || !(rate > 0) || !(processes >= 1)) {
+  console.error(`usage: bench-open-loop.ts [rate=2500] [seconds=10] [processes=2]: a rate above 0, at least one process, and more seconds than the ${warmupMs / 1000} s left out at the start`);
+  process.exit(2);
+}
 
 async function writer(connectionString: string, schema: string): Promise<number[]> {
   const store = await postgresEventStore({ connectionString, schema });
