@@ -26,6 +26,7 @@ import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
  * ClickHouse server did over the measured part (`clickhouse`: inserts, queries, rows inserted and merged).
  * Profiles: PARLEY_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'.
  *
+ * Requests that got no answer (status 0) are listed with when they were sent and why (`failures`, the first 20).
  * `--warmup S` sends the same load for S seconds first, unmeasured. `--projector` runs the
  * ClickHouse projector too, as the cluster benchmark does. `--dump FILE` also writes one line per
  * frame (ms since the first measured request, ack, recv, ts) so a tail can be placed in time, and
@@ -74,6 +75,7 @@ try {
   });
   const requests: Array<{ sentAt: number; ackedAt: number }> = [];
   const statuses: Record<number, number> = {};
+  const failures: Array<{ atMs: number; error: string }> = [];
   /** Open loop at `rate` for `runSeconds`; a warm-up's messages carry `meta.request` −1. Resolves with the requests sent. */
   const openLoop = async (runSeconds: number, measured: boolean) => {
     const total = Math.round((rate * runSeconds) / batch);
@@ -96,6 +98,8 @@ try {
           if (!measured) return;
           requests[i]!.ackedAt = Date.now();
           statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+          // Status 0: no answer (the connection failed or closed); why, and when in the run.
+          if (answer.status === 0) failures.push({ atMs: sentAt - (requests[0]?.sentAt ?? sentAt), error: String(answer.error) });
         }),
       );
     }
@@ -153,7 +157,7 @@ try {
   }
   console.log(
     JSON.stringify(
-      { rate, batch, rooms: roomCount, seconds, startedAt: new Date(firstSentAt).toISOString(), brokerAgeSeconds: brokerAge, statuses, frames: recv.length, expected: total * batch * cluster.fanouts.length, ack: pct(ack), ts: pct(ts), recv: pct(recv), recvAfterAck: pct(afterAck), diskStalls, clickhouse, processes },
+      { rate, batch, rooms: roomCount, seconds, startedAt: new Date(firstSentAt).toISOString(), brokerAgeSeconds: brokerAge, statuses, ...(failures.length > 0 ? { failures: failures.slice(0, 20) } : {}), frames: recv.length, expected: total * batch * cluster.fanouts.length, ack: pct(ack), ts: pct(ts), recv: pct(recv), recvAfterAck: pct(afterAck), diskStalls, clickhouse, processes },
       null,
       2,
     ),
