@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { startFrameCounter, rateBetween, sourcesFor } from '../clients/frame-counter.mjs';
 import { startLatencyReceiver, summarize } from '../clients/latency-receiver.mjs';
 import { describeDiskStalls, startDiskStallMonitor } from '../clients/disk-stalls.mjs';
-import { startTarget, cpuSecondsOf, rssAnonOf, rssOf, isEmbeddedParley, TARGET_LABELS } from './targets.mjs';
+import { startTarget, rssAnonOf, rssOf, isEmbeddedParley, TARGET_LABELS } from './targets.mjs';
+import { cpuSecondsOf } from './proc-stat.mjs';
 import { bytesPerConnection, fanoutNodesFor, mergeReady, mergeSnapshots, planConnections, splitEvenly } from './connection-split.mjs';
 import { pairRatiosWithBare, summarizeRounds } from './fanout-rounds.mjs';
 

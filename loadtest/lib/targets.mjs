@@ -13,7 +13,6 @@ import { fileURLToPath } from 'node:url';
 
 const LOADTEST = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const REPO = path.dirname(LOADTEST);
-const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 export const TARGET_LABELS = {
   parley: 'Parley (embedded)',
@@ -81,13 +80,6 @@ export function rssOf(pid) {
 export function rssAnonOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(status.match(/^RssAnon:\s+(\d+)\s+kB/m)?.[1] ?? NaN) * 1024;
-}
-
-/** CPU seconds (user + system) used so far by `pid`. */
-export function cpuSecondsOf(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /**

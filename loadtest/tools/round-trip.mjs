@@ -5,14 +5,11 @@
 // Every message of the cluster profile takes several such hops (request, commit, notifications,
 // relay, Kafka fetches), so this is the unit its CPU is spent in.
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { cpuSecondsOf } from '../lib/proc-stat.mjs';
 
-const cpuMicrosOf = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * (1e6 / 100); // utime + stime, in clock ticks of 10 ms
-};
+const cpuMicrosOf = (pid) => cpuSecondsOf(pid) * 1e6;
 
 if (process.argv[2] === '--echo') {
   const server = net.createServer((socket) => socket.on('data', (bytes) => socket.write(bytes)));

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAgeSeconds } from '../../../../loadtest/lib/proc-stat.mjs';
 
 /*
  * How long the Kafka broker of the project's services has been running. A broker started minutes
@@ -10,18 +11,6 @@ import { join } from 'node:path';
 
 /** Below this age (s) a broker is still compiling under load. */
 export const YOUNG_BROKER_SECONDS = 180;
-
-/**
- * A process's age in seconds from its `/proc/<pid>/stat` line and the machine's uptime (s):
- * field 22 is its start time in clock ticks after boot. The command name (field 2) may hold
- * spaces and parentheses, so fields are counted after its last ')'.
- */
-export function processAgeSeconds(statLine: string, uptimeSeconds: number, ticksPerSecond = 100): number {
-  const afterName = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
-  const startTicks = Number(afterName[19]); // field 22 overall; fields 3.. start at index 0 here
-  if (!Number.isFinite(startTicks)) throw new Error(`not a /proc/<pid>/stat line: ${statLine.slice(0, 80)}`);
-  return uptimeSeconds - startTicks / ticksPerSecond;
-}
 
 /** The broker's age in whole seconds (pid from the services' pid file), or null when it is not running here. */
 export function brokerAgeSeconds(servicesDir: string): number | null {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { brokerAgeSeconds, processAgeSeconds, YOUNG_BROKER_SECONDS, youngBrokerWarning } from './broker-age.js';
+import { processAgeSeconds } from '../../../../loadtest/lib/proc-stat.mjs';
+import { brokerAgeSeconds, YOUNG_BROKER_SECONDS, youngBrokerWarning } from './broker-age.js';
 import { readFileSync } from 'node:fs';
 
 // A real line's shape: pid (comm) state ppid … starttime is field 22.

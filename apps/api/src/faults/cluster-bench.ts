@@ -1,5 +1,4 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startClickhouseWorkMeter } from './clickhouse-work.js';
@@ -7,6 +6,7 @@ import { cliArg, clusterShapeArgs, eventAgesBetween, gcPausesBetween, metricValu
 import { brokerAgeSeconds, youngBrokerWarning } from './broker-age.js';
 import { createRoom, repoRoot, servicesDir, startEmbedded, startTestCluster, type Room } from './cluster-harness.js';
 import { describeDiskStalls, startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
+import { cpuSecondsOf } from '../../../../loadtest/lib/proc-stat.mjs';
 import { startLatencyViewers, type ViewerSpec } from './latency-viewers.js';
 
 /*
@@ -71,8 +71,7 @@ function load(options: object): Promise<LoadSummary> {
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
 function cpuSeconds(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return cpuSecondsOf(pid);
   } catch {
     return 0;
   }
