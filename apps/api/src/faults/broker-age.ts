@@ -28,3 +28,11 @@ export function youngBrokerWarning(ageSeconds: number | null): string | null {
   if (ageSeconds === null || ageSeconds >= YOUNG_BROKER_SECONDS) return null;
   return `warning: the Kafka broker started ${ageSeconds} s ago; it compiles its code for its first minutes under load, so this run's latency will be worse than on a broker that has carried load for a few minutes`;
 }
+
+/** The broker's age before a latency run (see brokerAgeSeconds), with a warning on stderr when it is young. */
+export function brokerAgeBeforeRun(servicesDir: string): number | null {
+  const age = brokerAgeSeconds(servicesDir);
+  const warning = youngBrokerWarning(age);
+  if (warning) console.error(warning);
+  return age;
+}

@@ -3,7 +3,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startClickhouseWorkMeter } from './clickhouse-work.js';
 import { cliArg, clusterShapeArgs, eventAgesBetween, gcPausesBetween, metricValue, numberArg, percentile, scrapeMetrics } from './bench-stats.js';
-import { brokerAgeSeconds, youngBrokerWarning } from './broker-age.js';
+import { brokerAgeBeforeRun } from './broker-age.js';
 import { createRoom, repoRoot, servicesDir, startEmbedded, startTestCluster, type Room } from './cluster-harness.js';
 import { describeDiskStalls, startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { cpuSecondsOf } from '../../../../loadtest/lib/proc-stat.mjs';
@@ -213,9 +213,7 @@ for (const profile of profiles) {
   if (profile === 'cluster') {
     const cluster = await startTestCluster({ ...shape, projector: true });
     try {
-      const brokerAge = brokerAgeSeconds(servicesDir);
-      const young = youngBrokerWarning(brokerAge);
-      if (young) console.error(young);
+      const brokerAge = brokerAgeBeforeRun(servicesDir);
       const measured = await measure('cluster', cluster.apis.map((a) => a.url), cluster.fanouts.map((f) => f.url), await cluster.identity('discord:bench'), { url: cluster.projector!.url, clickhouseUrl: cluster.clickhouse!.url }, cluster.all());
       results.push({ ...measured, brokerAgeSeconds: brokerAge });
     } catch (error) {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { startClickhouseWorkMeter } from './clickhouse-work.js';
 import { cliArg, clusterShapeArgs, eventAgesBetween, gcPausesBetween, metricValue, numberArg, percentile, scrapeMetrics } from './bench-stats.js';
-import { brokerAgeSeconds, youngBrokerWarning } from './broker-age.js';
+import { brokerAgeBeforeRun } from './broker-age.js';
 import { createRoom, servicesDir, startTestCluster, type Room } from './cluster-harness.js';
 import { startDiskStallMonitor } from '../../../../loadtest/clients/disk-stalls.mjs';
 import { RawHttpPool } from '../../../../loadtest/clients/raw-http.mjs';
@@ -109,9 +109,7 @@ try {
   const disk = await startDiskStallMonitor();
   const timeline = timelineFile ? await startCpuTimeline({ file: timelineFile }) : null;
   if (warmupSeconds > 0) await openLoop(warmupSeconds, false);
-  const brokerAge = brokerAgeSeconds(servicesDir);
-  const young = youngBrokerWarning(brokerAge);
-  if (young) console.error(young);
+  const brokerAge = brokerAgeBeforeRun(servicesDir);
   const before = await scrapeMetrics(cluster.all());
   const clickhouseMeter = cluster.clickhouse ? await startClickhouseWorkMeter(cluster.clickhouse.url) : null;
   disk.begin();
